@@ -1,0 +1,54 @@
+using Xunit.Abstractions;
+
+namespace AuthTemplate.TemplateTests;
+
+/// <summary>
+/// One way of instantiating the template: a scenario name (used for snapshot and result folders), the project
+/// name given with <c>-n</c>, and the template switches. Every instantiation also gets <see cref="Variants.Pins"/>.
+/// </summary>
+public sealed record Variant(string Scenario, string Name, params string[] Args) : IXunitSerializable
+{
+    // The test framework serialises theory data by scenario and looks the variant up again in the table.
+    [Obsolete("Called by the test framework only.")]
+    public Variant() : this("", "") { }
+
+    public string Scenario { get; private set; } = Scenario;
+    public string Name { get; private set; } = Name;
+    public string[] Args { get; private set; } = Args;
+
+    public void Serialize(IXunitSerializationInfo info) => info.AddValue(nameof(Scenario), Scenario);
+
+    public void Deserialize(IXunitSerializationInfo info)
+    {
+        var variant = Variants.Find(info.GetValue<string>(nameof(Scenario)));
+        (Scenario, Name, Args) = (variant.Scenario, variant.Name, variant.Args);
+    }
+
+    public override string ToString() => Scenario;
+}
+
+/// <summary>The variant table: every end-to-end test runs once per row. Add a variant by adding one line.</summary>
+public static class Variants
+{
+    public static readonly IReadOnlyList<Variant> All =
+    [
+        new("default", "Contoso.Orders"),
+        new("name-dashed", "my-api"),
+        new("name-dotted-dashed", "Contoso.Auth-Api"),
+    ];
+
+    /// <summary>Values that would otherwise differ per instantiation, pinned so that the output is deterministic.</summary>
+    public static readonly IReadOnlyList<string> Pins =
+    [
+        "--http-port", "5080",
+        "--https-port", "7080",
+        "--dev-signing-key", "dev-only-snapshot-signing-key-0123456789abcdef0123456789abcdef",
+        "--skip-restore",
+    ];
+
+    public static TheoryData<Variant> Table => new(All);
+
+    public static Variant Find(string scenario) =>
+        All.SingleOrDefault(variant => variant.Scenario == scenario)
+        ?? throw new ArgumentException($"No variant named '{scenario}' in {nameof(Variants)}.{nameof(All)}.", nameof(scenario));
+}

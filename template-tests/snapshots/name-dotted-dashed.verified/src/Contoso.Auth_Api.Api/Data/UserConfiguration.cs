@@ -1,0 +1,20 @@
+using Contoso.Auth_Api.Api.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Contoso.Auth_Api.Api.Data;
+
+public sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> user)
+    {
+        user.ToTable("users");
+        user.HasKey(u => u.Id);
+        user.Property(u => u.Id).ValueGeneratedNever();
+        user.Property(u => u.Email).HasMaxLength(User.EmailMaxLength);
+        user.Property(u => u.NormalizedEmail).HasMaxLength(User.EmailMaxLength);
+        user.HasIndex(u => u.NormalizedEmail).IsUnique();
+        user.Property(u => u.PasswordHash).HasMaxLength(100);
+        user.Property(u => u.CreatedAt).HasDefaultValueSql("now()");
+    }
+}
