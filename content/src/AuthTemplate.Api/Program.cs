@@ -3,6 +3,9 @@ using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Health;
 using AuthTemplate.Api.Hosting;
+#if (RefreshTokens)
+using AuthTemplate.Api.RefreshTokens;
+#endif
 using AuthTemplate.Api.Security;
 using AuthTemplate.Api.Users;
 
@@ -20,6 +23,9 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+#if (RefreshTokens)
+builder.Services.AddRefreshTokens();
+#endif
 builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
@@ -31,5 +37,8 @@ app.MapHealthEndpoints();
 var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
+#if (RefreshTokens)
+api.MapRefreshTokenEndpoints();
+#endif
 
 return await app.RunCommandOrServeAsync(args);

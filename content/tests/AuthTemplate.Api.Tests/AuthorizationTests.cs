@@ -14,6 +14,10 @@ public sealed class AuthorizationTests(ApiFactory api)
     [
         "POST /api/v1/auth/register",
         "POST /api/v1/auth/login",
+#if (RefreshTokens)
+        "POST /api/v1/auth/refresh",
+        "POST /api/v1/auth/logout",
+#endif
         "GET /health/live",
         "GET /health/ready",
         "GET /openapi/{documentName}.json",

@@ -1,4 +1,7 @@
 using System.Net;
+#if (RefreshTokens)
+using System.Net.Http.Json;
+#endif
 using AuthTemplate.Api.Tests.Infrastructure;
 using Npgsql;
 
@@ -21,12 +24,18 @@ public sealed class LogSecrecyTests(ApiFactory api)
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.LoginAsync(email, wrongPassword)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetMeAsync(accessToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetMeAsync(accessToken + "tampered")).StatusCode);
+        var databasePassword = new NpgsqlConnectionStringBuilder(TestDatabase.ServerConnectionString).Password;
+        var secrets = new List<string?> { ApiClient.Password, wrongPassword, newPassword, accessToken, accessToken.Split('.')[2], api.SigningKey, databasePassword };
+#if (RefreshTokens)
+        var refreshToken = tokens.GetProperty("refreshToken").GetString()!;
+        secrets.Add(refreshToken);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken })).StatusCode);
+#endif
         Assert.Equal(HttpStatusCode.NoContent, (await client.ChangePasswordAsync(accessToken, ApiClient.Password, newPassword)).StatusCode);
 
         var logs = api.Logs.Text;
         Assert.NotEmpty(logs);
-        var databasePassword = new NpgsqlConnectionStringBuilder(TestDatabase.ServerConnectionString).Password;
-        var secrets = new[] { ApiClient.Password, wrongPassword, newPassword, accessToken, accessToken.Split('.')[2], api.SigningKey, databasePassword };
         foreach (var secret in secrets.Where(s => !string.IsNullOrEmpty(s)))
         {
             Assert.False(logs.Contains(secret!, StringComparison.Ordinal), "A secret appears in the logs.");

@@ -12,6 +12,11 @@ public sealed class OpenApiTests(ApiFactory api)
     [
         "post /api/v1/auth/register",
         "post /api/v1/auth/login",
+#if (RefreshTokens)
+        "post /api/v1/auth/refresh",
+        "post /api/v1/auth/logout",
+        "post /api/v1/auth/logout-all",
+#endif
         "get /api/v1/users/me",
         "put /api/v1/users/me/password",
     ];

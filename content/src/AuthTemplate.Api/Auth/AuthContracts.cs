@@ -18,7 +18,11 @@ public sealed record LoginRequest(string? Email, string? Password)
         ("password", string.IsNullOrEmpty(Password) ? "Password is required." : null));
 }
 
+#if (RefreshTokens)
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, int RefreshTokenExpiresIn);
+#else
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
+#endif
 
 public static class ValidationErrors
 {
