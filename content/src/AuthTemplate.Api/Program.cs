@@ -1,16 +1,44 @@
+using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Health;
 using AuthTemplate.Api.Hosting;
+#if (RefreshTokens)
+using AuthTemplate.Api.RefreshTokens;
+#endif
+using AuthTemplate.Api.Security;
+using AuthTemplate.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
+builder.Services.AddApiProblemDetails();
+builder.Services.AddStrictJson();
+builder.Services.AddJwtAuthentication();
+builder.Services.AddAuthorizationPolicies();
+builder.Services.AddCredentialRateLimiting();
+builder.Services.AddCorsFromSettings();
+builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
+builder.Services.AddAuthFeature();
+builder.Services.AddUsersFeature();
+#if (RefreshTokens)
+builder.Services.AddRefreshTokens();
+#endif
+builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
 
+app.UseApiPipeline();
+app.MapApiDocumentation();
 app.MapHealthEndpoints();
+
+var api = app.MapGroup("/api/v1");
+api.MapAuthEndpoints();
+api.MapUserEndpoints();
+#if (RefreshTokens)
+api.MapRefreshTokenEndpoints();
+#endif
 
 return await app.RunCommandOrServeAsync(args);
