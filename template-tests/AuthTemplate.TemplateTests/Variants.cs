@@ -35,6 +35,7 @@ public static class Variants
         new("default", "Contoso.Orders"),
         new("name-dashed", "my-api"),
         new("name-dotted-dashed", "Contoso.Auth-Api"),
+        new("refresh-off", "Contoso.Orders", "--refresh-tokens", "false"),
     ];
 
     /// <summary>Values that would otherwise differ per instantiation, pinned so that the output is deterministic.</summary>

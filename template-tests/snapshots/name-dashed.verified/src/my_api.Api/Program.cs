@@ -1,16 +1,38 @@
+using my_api.Api.Auth;
 using my_api.Api.Configuration;
 using my_api.Api.Data;
 using my_api.Api.Health;
 using my_api.Api.Hosting;
+using my_api.Api.RefreshTokens;
+using my_api.Api.Security;
+using my_api.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
+builder.Services.AddApiProblemDetails();
+builder.Services.AddStrictJson();
+builder.Services.AddJwtAuthentication();
+builder.Services.AddAuthorizationPolicies();
+builder.Services.AddCredentialRateLimiting();
+builder.Services.AddCorsFromSettings();
+builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
+builder.Services.AddAuthFeature();
+builder.Services.AddUsersFeature();
+builder.Services.AddRefreshTokens();
+builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
 
+app.UseApiPipeline();
+app.MapApiDocumentation();
 app.MapHealthEndpoints();
+
+var api = app.MapGroup("/api/v1");
+api.MapAuthEndpoints();
+api.MapUserEndpoints();
+api.MapRefreshTokenEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

@@ -1,16 +1,38 @@
+using Contoso.Auth_Api.Api.Auth;
 using Contoso.Auth_Api.Api.Configuration;
 using Contoso.Auth_Api.Api.Data;
 using Contoso.Auth_Api.Api.Health;
 using Contoso.Auth_Api.Api.Hosting;
+using Contoso.Auth_Api.Api.RefreshTokens;
+using Contoso.Auth_Api.Api.Security;
+using Contoso.Auth_Api.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
+builder.Services.AddApiProblemDetails();
+builder.Services.AddStrictJson();
+builder.Services.AddJwtAuthentication();
+builder.Services.AddAuthorizationPolicies();
+builder.Services.AddCredentialRateLimiting();
+builder.Services.AddCorsFromSettings();
+builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
+builder.Services.AddAuthFeature();
+builder.Services.AddUsersFeature();
+builder.Services.AddRefreshTokens();
+builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
 
+app.UseApiPipeline();
+app.MapApiDocumentation();
 app.MapHealthEndpoints();
+
+var api = app.MapGroup("/api/v1");
+api.MapAuthEndpoints();
+api.MapUserEndpoints();
+api.MapRefreshTokenEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Contoso.Auth_Api.Api.Tests.Infrastructure;
 using Npgsql;
 
@@ -53,6 +54,50 @@ public sealed class CommandLineTests
         Assert.DoesNotContain("hunter2-secret", result.StandardError + result.StandardOutput);
     }
 
+    [Theory]
+    [InlineData("dev-only-0123456789abcdef0123456789abcdef0123456789abcdef", "Development-only")]
+    [InlineData("short-but-secret-key", "at least 32 bytes")]
+    [InlineData("change-me-change-me-change-me-change-me-change-me", "placeholder")]
+    public async Task Start_up_refuses_a_development_short_or_placeholder_signing_key_without_echoing_it(string key, string reason)
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var environment = Production(("ConnectionStrings__Postgres", database.ConnectionString));
+        environment["Jwt__SigningKey"] = key;
+
+        var result = await ApiProcess.RunAsync(environment, "migrate");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(Lines(result.StandardError));
+        Assert.Contains("Jwt:SigningKey", line);
+        Assert.Contains(reason, line);
+        Assert.DoesNotContain(key, result.StandardError + result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Start_up_refuses_a_cheap_bcrypt_work_factor_in_production()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+
+        var result = await ApiProcess.RunAsync(
+            Production(("ConnectionStrings__Postgres", database.ConnectionString), ("Auth__BcryptWorkFactor", "9")), "migrate");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Auth:BcryptWorkFactor", Assert.Single(Lines(result.StandardError)));
+    }
+
+    [Fact]
+    public async Task Start_up_names_a_setting_that_is_not_a_number_without_echoing_it()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+
+        var result = await ApiProcess.RunAsync(
+            Production(("ConnectionStrings__Postgres", database.ConnectionString), ("Jwt__AccessTokenMinutes", "fifteen-secret")), "migrate");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Jwt:AccessTokenMinutes", Assert.Single(Lines(result.StandardError)));
+        Assert.DoesNotContain("fifteen-secret", result.StandardError + result.StandardOutput);
+    }
+
     [Fact]
     public async Task An_unknown_command_exits_2_and_lists_the_commands()
     {
@@ -64,9 +109,14 @@ public sealed class CommandLineTests
         Assert.Contains("migrate", result.StandardError);
     }
 
+    /// <summary>A production environment with a valid signing key, plus the given settings.</summary>
     private static Dictionary<string, string?> Production(params (string Key, string Value)[] settings)
     {
-        var environment = new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Jwt__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
+        };
         foreach (var (key, value) in settings)
         {
             environment[key] = value;

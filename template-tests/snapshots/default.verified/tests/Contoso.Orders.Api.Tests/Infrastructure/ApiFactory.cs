@@ -1,9 +1,11 @@
+using System.Security.Cryptography;
 using Contoso.Orders.Api.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Contoso.Orders.Api.Tests.Infrastructure;
 
@@ -14,12 +16,22 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private TestDatabase? _database;
 
+    /// <summary>A signing key made for this test run only.</summary>
+    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
     public TestDatabase Database => _database ?? throw new InvalidOperationException("The factory is not initialized.");
 
-    /// <summary>Settings every test app gets; a test may override or add to them with <see cref="WithSettings"/>.</summary>
-    private Dictionary<string, string?> Settings => new()
+    /// <summary>Every log line every app of this factory wrote, for tests that look for leaked secrets.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>The settings every test app gets; <see cref="WithSettings"/> changes or adds to them.</summary>
+    public Dictionary<string, string?> Settings => new()
     {
         ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+        ["Jwt:SigningKey"] = SigningKey,
+        // Cheap hashes keep the suite fast; tests about the cost set it themselves.
+        ["Auth:BcryptWorkFactor"] = "4",
+        ["RateLimiting:PermitLimit"] = "100000",
     };
 
     public async Task InitializeAsync()
@@ -30,13 +42,22 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>Another app on the same database with some settings changed; the caller disposes it.</summary>
-    public WebApplicationFactory<Program> WithSettings(IDictionary<string, string?> settings) =>
-        WithWebHostBuilder(builder => builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings)));
+    public WebApplicationFactory<Program> WithSettings(IDictionary<string, string?> settings, string? environment = null) =>
+        WithWebHostBuilder(builder =>
+        {
+            if (environment is not null)
+            {
+                builder.UseEnvironment(environment);
+            }
+
+            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+        });
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(Settings));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     async Task IAsyncLifetime.DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace my_api.Api.Hosting;
@@ -31,6 +32,9 @@ public static class CommandLine
         }
     }
 
+    private static readonly Regex UnconvertibleSetting = new(
+        "^Failed to convert configuration value .* at '(?<key>[^']+)' to type '(?<type>[^']+)'", RegexOptions.Singleline);
+
     private static bool TryValidateSettings(IServiceProvider services, out string problem)
     {
         try
@@ -42,6 +46,12 @@ public static class CommandLine
         catch (OptionsValidationException exception)
         {
             problem = string.Join(" ", exception.Failures);
+            return false;
+        }
+        catch (InvalidOperationException exception) when (UnconvertibleSetting.Match(exception.Message) is { Success: true } match)
+        {
+            // The binder's own message quotes the value, which may be a secret: name only the key and the type.
+            problem = $"{match.Groups["key"].Value} must be a value of type {match.Groups["type"].Value}.";
             return false;
         }
         catch (AggregateException exception) when (exception.InnerExceptions.All(inner => inner is OptionsValidationException))

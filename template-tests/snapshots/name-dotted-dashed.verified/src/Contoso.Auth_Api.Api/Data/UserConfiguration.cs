@@ -11,8 +11,8 @@ public sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.ToTable("users");
         user.HasKey(u => u.Id);
         user.Property(u => u.Id).ValueGeneratedNever();
-        user.Property(u => u.Email).HasMaxLength(User.EmailMaxLength);
-        user.Property(u => u.NormalizedEmail).HasMaxLength(User.EmailMaxLength);
+        user.Property(u => u.Email).HasMaxLength(EmailAddress.MaxLength);
+        user.Property(u => u.NormalizedEmail).HasMaxLength(EmailAddress.MaxLength);
         user.HasIndex(u => u.NormalizedEmail).IsUnique();
         user.Property(u => u.PasswordHash).HasMaxLength(100);
         user.Property(u => u.CreatedAt).HasDefaultValueSql("now()");

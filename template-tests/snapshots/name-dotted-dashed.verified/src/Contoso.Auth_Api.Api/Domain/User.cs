@@ -2,11 +2,9 @@ namespace Contoso.Auth_Api.Api.Domain;
 
 public sealed class User
 {
-    public const int EmailMaxLength = 254;
-
     public Guid Id { get; init; } = Guid.CreateVersion7();
 
-    /// <summary>The address as the user typed it (trimmed).</summary>
+    /// <summary>The address as the user typed it, trimmed.</summary>
     public required string Email { get; set; }
 
     /// <summary>The address in lower case: what uniqueness and look-ups use.</summary>
@@ -16,7 +14,6 @@ public sealed class User
 
     public bool IsActive { get; set; } = true;
 
-    public DateTimeOffset CreatedAt { get; init; }
-
-    public static string Normalize(string email) => email.Trim().ToLowerInvariant();
+    /// <summary>Set by the database when the row is inserted.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
 }

@@ -1,0 +1,16 @@
+using Contoso.Auth_Api.Api.Domain;
+using Contoso.Auth_Api.Api.RefreshTokens;
+using Contoso.Auth_Api.Api.Security;
+
+namespace Contoso.Auth_Api.Api.Auth;
+
+/// <summary>What a successful login hands the client.</summary>
+public sealed class TokenIssuer(AccessTokenService accessTokens, RefreshTokenStore refreshTokens)
+{
+    public async Task<TokenResponse> IssueAsync(User user, CancellationToken cancellationToken)
+    {
+        var access = accessTokens.Create(user);
+        var refresh = await refreshTokens.StartFamilyAsync(user.Id, cancellationToken);
+        return new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds, refresh.Token, refresh.ExpiresInSeconds);
+    }
+}
