@@ -36,6 +36,8 @@ public static class Variants
         new("name-dashed", "my-api"),
         new("name-dotted-dashed", "Contoso.Auth-Api"),
         new("refresh-off", "Contoso.Orders", "--refresh-tokens", "false"),
+        new("rbac-off", "Contoso.Orders", "--rbac", "false"),
+        new("refresh-off-rbac-off", "Contoso.Orders", "--refresh-tokens", "false", "--rbac", "false"),
     ];
 
     /// <summary>Values that would otherwise differ per instantiation, pinned so that the output is deterministic.</summary>

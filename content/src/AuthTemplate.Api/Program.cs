@@ -1,3 +1,6 @@
+#if (Rbac)
+using AuthTemplate.Api.Admin;
+#endif
 using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
@@ -26,6 +29,9 @@ builder.Services.AddUsersFeature();
 #if (RefreshTokens)
 builder.Services.AddRefreshTokens();
 #endif
+#if (Rbac)
+builder.Services.AddAdministration();
+#endif
 builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
@@ -39,6 +45,9 @@ api.MapAuthEndpoints();
 api.MapUserEndpoints();
 #if (RefreshTokens)
 api.MapRefreshTokenEndpoints();
+#endif
+#if (Rbac)
+api.MapAdminEndpoints();
 #endif
 
 return await app.RunCommandOrServeAsync(args);

@@ -23,11 +23,7 @@ public sealed class MigrationTests(ApiFactory api)
     public async Task The_migrations_apply_to_an_empty_database()
     {
         await using var empty = await TestDatabase.CreateAsync();
-        var options = new DbContextOptionsBuilder<AppDbContext>()
-            .UseNpgsql(empty.ConnectionString)
-            .UseSnakeCaseNamingConvention()
-            .Options;
-        await using var db = new AppDbContext(options);
+        await using var db = empty.CreateDbContext();
 
         await db.Database.MigrateAsync();
 

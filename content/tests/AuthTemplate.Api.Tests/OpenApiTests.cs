@@ -19,6 +19,12 @@ public sealed class OpenApiTests(ApiFactory api)
 #endif
         "get /api/v1/users/me",
         "put /api/v1/users/me/password",
+#if (Rbac)
+        "get /api/v1/admin/users",
+        "get /api/v1/admin/users/{id}",
+        "put /api/v1/admin/users/{id}/role",
+        "put /api/v1/admin/users/{id}/status",
+#endif
     ];
 
     [Fact]

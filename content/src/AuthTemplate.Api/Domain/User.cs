@@ -13,6 +13,11 @@ public sealed class User
     public required string PasswordHash { get; set; }
 
     public bool IsActive { get; set; } = true;
+#if (Rbac)
+
+    /// <summary>One of <see cref="Admin.Roles"/>; carried by the access token.</summary>
+    public string Role { get; set; } = Admin.Roles.User;
+#endif
 
     /// <summary>Set by the database when the row is inserted.</summary>
     public DateTimeOffset CreatedAt { get; set; }

@@ -1,3 +1,6 @@
+#if (Rbac)
+using AuthTemplate.Api.Admin;
+#endif
 using AuthTemplate.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -16,6 +19,9 @@ public static class MigrateCommand
             var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
             await db.Database.MigrateAsync();
             logger.LogInformation("Database is up to date; {Count} migration(s) applied", pending.Count);
+#if (Rbac)
+            await scope.ServiceProvider.GetRequiredService<FirstAdmin>().EnsureAsync(CancellationToken.None);
+#endif
             return 0;
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)

@@ -27,6 +27,9 @@ public sealed class AccessTokenService(IOptions<JwtSettings> settings, TimeProvi
             new(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new(JwtRegisteredClaimNames.Email, user.Email),
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
+#if (Rbac)
+            new(AppClaims.Role, user.Role),
+#endif
         };
         var token = Handler.CreateToken(new SecurityTokenDescriptor
         {

@@ -5,5 +5,7 @@ public static class AppClaims
 {
     public const string Subject = "sub";
     public const string Email = "email";
+#if (Rbac)
     public const string Role = "role";
+#endif
 }

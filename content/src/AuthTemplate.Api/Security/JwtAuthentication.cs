@@ -42,7 +42,9 @@ public static class JwtAuthentication
                 RequireExpirationTime = true,
                 ClockSkew = TimeSpan.FromSeconds(30),
                 NameClaimType = AppClaims.Email,
+#if (Rbac)
                 RoleClaimType = AppClaims.Role,
+#endif
             };
             options.Events = new JwtBearerEvents { OnTokenValidated = LoadActiveUserAsync };
         }

@@ -4,10 +4,17 @@ using AuthTemplate.Api.Security;
 
 namespace AuthTemplate.Api.Users;
 
+#if (Rbac)
+public sealed record UserResponse(Guid Id, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role)
+{
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.IsActive, user.CreatedAt, user.Role);
+}
+#else
 public sealed record UserResponse(Guid Id, string Email, bool IsActive, DateTimeOffset CreatedAt)
 {
     public static UserResponse From(User user) => new(user.Id, user.Email, user.IsActive, user.CreatedAt);
 }
+#endif
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword)
 {

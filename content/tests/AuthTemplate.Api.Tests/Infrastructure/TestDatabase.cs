@@ -1,3 +1,5 @@
+using AuthTemplate.Api.Data;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace AuthTemplate.Api.Tests.Infrastructure;
@@ -37,6 +39,12 @@ public sealed class TestDatabase : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
     }
+
+    /// <summary>A context on this database, configured as the API configures its own.</summary>
+    public AppDbContext CreateDbContext() => new(new DbContextOptionsBuilder<AppDbContext>()
+        .UseNpgsql(ConnectionString)
+        .UseSnakeCaseNamingConvention()
+        .Options);
 
     /// <summary>Runs SQL against this database, for arranging states the API cannot reach by itself.</summary>
     public async Task<int> ExecuteAsync(string sql)

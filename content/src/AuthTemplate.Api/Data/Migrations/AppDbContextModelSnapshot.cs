@@ -56,12 +56,27 @@ namespace AuthTemplate.Api.Data.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("password_hash");
 
+#if (Rbac)
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("user")
+                        .HasColumnName("role");
+#endif
+
                     b.HasKey("Id")
                         .HasName("pk_users");
 
                     b.HasIndex("NormalizedEmail")
                         .IsUnique()
                         .HasDatabaseName("ix_users_normalized_email");
+
+#if (Rbac)
+                    b.HasIndex("Role")
+                        .HasDatabaseName("ix_users_role");
+#endif
 
                     b.ToTable("users", (string)null);
                 });

@@ -1,3 +1,4 @@
+using Contoso.Orders.Api.Admin;
 using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
@@ -22,6 +23,7 @@ builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
 builder.Services.AddRefreshTokens();
+builder.Services.AddAdministration();
 builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
@@ -34,5 +36,6 @@ var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapRefreshTokenEndpoints();
+api.MapAdminEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

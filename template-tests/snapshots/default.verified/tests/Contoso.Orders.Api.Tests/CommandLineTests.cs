@@ -46,7 +46,7 @@ public sealed class CommandLineTests
     [Fact]
     public async Task Start_up_names_an_invalid_DATABASE_URL_without_echoing_its_value()
     {
-        var result = await ApiProcess.RunAsync(Production(("DATABASE_URL", "mysql://admin:hunter2-secret@db/app")), "migrate");
+        var result = await ApiProcess.RunAsync(Production(("DATABASE_URL", "mysql://app:hunter2-secret@db/app")), "migrate");
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(Lines(result.StandardError));

@@ -17,6 +17,10 @@ public sealed class OpenApiTests(ApiFactory api)
         "post /api/v1/auth/logout-all",
         "get /api/v1/users/me",
         "put /api/v1/users/me/password",
+        "get /api/v1/admin/users",
+        "get /api/v1/admin/users/{id}",
+        "put /api/v1/admin/users/{id}/role",
+        "put /api/v1/admin/users/{id}/status",
     ];
 
     [Fact]

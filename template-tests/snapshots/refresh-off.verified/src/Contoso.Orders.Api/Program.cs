@@ -1,3 +1,4 @@
+using Contoso.Orders.Api.Admin;
 using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
@@ -20,6 +21,7 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+builder.Services.AddAdministration();
 builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
@@ -31,5 +33,6 @@ app.MapHealthEndpoints();
 var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
+api.MapAdminEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

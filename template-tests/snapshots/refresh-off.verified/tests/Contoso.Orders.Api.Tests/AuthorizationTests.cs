@@ -37,7 +37,7 @@ public sealed class AuthorizationTests(ApiFactory api)
         foreach (var (endpoint, name) in protectedEndpoints)
         {
             var method = name.Split(' ')[0];
-            var path = endpoint.RoutePattern.RawText!.Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+            var path = endpoint.RoutePattern.RawText!.Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
             using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
 
             var response = await client.SendAsync(request);

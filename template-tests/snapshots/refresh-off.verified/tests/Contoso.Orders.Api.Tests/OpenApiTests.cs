@@ -14,6 +14,10 @@ public sealed class OpenApiTests(ApiFactory api)
         "post /api/v1/auth/login",
         "get /api/v1/users/me",
         "put /api/v1/users/me/password",
+        "get /api/v1/admin/users",
+        "get /api/v1/admin/users/{id}",
+        "put /api/v1/admin/users/{id}/role",
+        "put /api/v1/admin/users/{id}/status",
     ];
 
     [Fact]

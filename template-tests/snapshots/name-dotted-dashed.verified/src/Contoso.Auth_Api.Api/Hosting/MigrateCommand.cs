@@ -1,3 +1,4 @@
+using Contoso.Auth_Api.Api.Admin;
 using Contoso.Auth_Api.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -16,6 +17,7 @@ public static class MigrateCommand
             var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
             await db.Database.MigrateAsync();
             logger.LogInformation("Database is up to date; {Count} migration(s) applied", pending.Count);
+            await scope.ServiceProvider.GetRequiredService<FirstAdmin>().EnsureAsync(CancellationToken.None);
             return 0;
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)

@@ -14,6 +14,9 @@ public sealed class User
 
     public bool IsActive { get; set; } = true;
 
+    /// <summary>One of <see cref="Admin.Roles"/>; carried by the access token.</summary>
+    public string Role { get; set; } = Admin.Roles.User;
+
     /// <summary>Set by the database when the row is inserted.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 }

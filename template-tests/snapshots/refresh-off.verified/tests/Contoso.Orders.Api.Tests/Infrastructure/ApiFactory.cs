@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
-using Contoso.Orders.Api.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Contoso.Orders.Api.Tests.Infrastructure;
@@ -15,6 +13,11 @@ namespace Contoso.Orders.Api.Tests.Infrastructure;
 public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private TestDatabase? _database;
+
+    public const string AdminEmail = "first-admin@example.com";
+
+    /// <summary>The first admin's password, made for this test run only.</summary>
+    public string AdminPassword { get; } = $"Adm1n-{Guid.NewGuid():N}";
 
     /// <summary>A signing key made for this test run only.</summary>
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
@@ -32,13 +35,20 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Cheap hashes keep the suite fast; tests about the cost set it themselves.
         ["Auth:BcryptWorkFactor"] = "4",
         ["RateLimiting:PermitLimit"] = "100000",
+        ["Admin:Email"] = AdminEmail,
+        ["Admin:Password"] = AdminPassword,
     };
 
+    /// <summary>Migrates a fresh database, then starts the app on it, as a deployment would.</summary>
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        await using var scope = Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<AppDbContext>().Database.MigrateAsync();
+        await using (var db = _database.CreateDbContext())
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        _ = Server;
     }
 
     /// <summary>Another app on the same database with some settings changed; the caller disposes it.</summary>
