@@ -83,6 +83,23 @@ public sealed class TemplateRun
         return await RunTemplateEngineAsync(["new", .. arguments, "--debug:custom-hive", HiveDirectory, "--no-update-check"]);
     }
 
+    /// <summary>
+    /// Runs work as heavy as a variant's build (a publish, a server) in one of the pipeline slots, so that it does not
+    /// compete for the cores with the builds.
+    /// </summary>
+    public async Task<T> InPipelineSlotAsync<T>(Func<Task<T>> work)
+    {
+        await pipelineSlots.WaitAsync();
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            pipelineSlots.Release();
+        }
+    }
+
     /// <summary>A folder under the run directory that does not exist yet.</summary>
     public string FreshDirectory(string name) => Path.Combine(RunDirectory, "scratch", Guid.NewGuid().ToString("N")[..8], name);
 

@@ -38,6 +38,10 @@ public static class Variants
         new("refresh-off", "Contoso.Orders", "--refresh-tokens", "false"),
         new("rbac-off", "Contoso.Orders", "--rbac", "false"),
         new("refresh-off-rbac-off", "Contoso.Orders", "--refresh-tokens", "false", "--rbac", "false"),
+        new("docker-off", "Contoso.Orders", "--docker", "false"),
+        new("refresh-off-docker-off", "Contoso.Orders", "--refresh-tokens", "false", "--docker", "false"),
+        new("rbac-off-docker-off", "Contoso.Orders", "--rbac", "false", "--docker", "false"),
+        new("all-off", "Contoso.Orders", "--refresh-tokens", "false", "--rbac", "false", "--docker", "false"),
     ];
 
     /// <summary>Values that would otherwise differ per instantiation, pinned so that the output is deterministic.</summary>
@@ -50,6 +54,14 @@ public static class Variants
     ];
 
     public static TheoryData<Variant> Table => new(All);
+
+    /// <summary>The variants generated with Docker support (the default) and those without.</summary>
+    public static TheoryData<Variant> WithDocker => new(All.Where(HasDocker));
+
+    public static TheoryData<Variant> WithoutDocker => new(All.Where(variant => !HasDocker(variant)));
+
+    public static bool HasDocker(Variant variant) =>
+        !variant.Args.Select((arg, i) => arg == "--docker" && i + 1 < variant.Args.Length && variant.Args[i + 1] == "false").Any(off => off);
 
     public static Variant Find(string scenario) =>
         All.SingleOrDefault(variant => variant.Scenario == scenario)

@@ -12,6 +12,11 @@ using AuthTemplate.Api.RefreshTokens;
 using AuthTemplate.Api.Security;
 using AuthTemplate.Api.Users;
 
+if (HealthCheckCommand.IsRequested(args))
+{
+    return await HealthCheckCommand.RunAsync();
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddValidatedSettings();
