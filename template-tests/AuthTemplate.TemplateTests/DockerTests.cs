@@ -129,9 +129,10 @@ public sealed partial class DockerTests
             var resolved = await DockerCompose(composeDirectory, "config");
             Assert.True(resolved.Succeeded, resolved.Describe($"[{scenario}] docker-compose config failed."));
             var database = ResolvedCompose.Environment(resolved.StandardOutput, "db");
-            var sql = $"CREATE ROLE \"{database["POSTGRES_USER"]}\" LOGIN SUPERUSER PASSWORD '{database["POSTGRES_PASSWORD"]}'; " +
-                      $"CREATE DATABASE \"{database["POSTGRES_DB"]}\" OWNER \"{database["POSTGRES_USER"]}\";";
-            var created = await Run("psql", ["-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            var createRole = $"CREATE ROLE \"{database["POSTGRES_USER"]}\" LOGIN SUPERUSER PASSWORD '{database["POSTGRES_PASSWORD"]}'";
+            var createDatabase = $"CREATE DATABASE \"{database["POSTGRES_DB"]}\" OWNER \"{database["POSTGRES_USER"]}\"";
+            var created = await Run("psql", ["-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres",
+                "-v", "ON_ERROR_STOP=1", "-c", createRole, "-c", createDatabase],
                 root, new Dictionary<string, string?> { ["PGPASSWORD"] = serverPassword });
             Assert.True(created.Succeeded, created.Describe($"[{scenario}] Could not create the compose database."));
 

@@ -8,6 +8,11 @@ using my_api.Api.RefreshTokens;
 using my_api.Api.Security;
 using my_api.Api.Users;
 
+if (HealthCheckCommand.IsRequested(args))
+{
+    return await HealthCheckCommand.RunAsync();
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddValidatedSettings();

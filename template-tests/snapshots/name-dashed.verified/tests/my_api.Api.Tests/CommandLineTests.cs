@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using my_api.Api.Tests.Infrastructure;
 using Npgsql;
@@ -99,6 +102,36 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Healthcheck_exits_0_while_the_running_api_is_ready_and_1_when_nothing_answers()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var port = FreePort();
+        var environment = Production(("ConnectionStrings__Postgres", database.ConnectionString), ("ASPNETCORE_URLS", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")));
+        Assert.Equal(0, (await ApiProcess.RunAsync(environment, "migrate")).ExitCode);
+        var nothingListening = await ApiProcess.RunAsync(environment, "healthcheck");
+
+        using var server = ApiProcess.Start(environment);
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            ApiProcess.Result check;
+            do
+            {
+                check = await ApiProcess.RunAsync(environment, "healthcheck");
+            }
+            while (check.ExitCode != 0 && DateTime.UtcNow < deadline && !server.HasExited);
+
+            Assert.Equal(1, nothingListening.ExitCode);
+            Assert.True(check.ExitCode == 0, check.StandardOutput + check.StandardError);
+            Assert.Contains($"127.0.0.1:{port}/health/ready: 200", check.StandardOutput);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_command_exits_2_and_lists_the_commands()
     {
         await using var database = await TestDatabase.CreateAsync();
@@ -123,6 +156,13 @@ public sealed class CommandLineTests
         }
 
         return environment;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -8,6 +8,11 @@ using Contoso.Auth_Api.Api.RefreshTokens;
 using Contoso.Auth_Api.Api.Security;
 using Contoso.Auth_Api.Api.Users;
 
+if (HealthCheckCommand.IsRequested(args))
+{
+    return await HealthCheckCommand.RunAsync();
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddValidatedSettings();

@@ -7,6 +7,11 @@ using Contoso.Orders.Api.Hosting;
 using Contoso.Orders.Api.Security;
 using Contoso.Orders.Api.Users;
 
+if (HealthCheckCommand.IsRequested(args))
+{
+    return await HealthCheckCommand.RunAsync();
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddValidatedSettings();

@@ -27,7 +27,7 @@ public static class CommandLine
             case "migrate":
                 return await MigrateCommand.RunAsync(app.Services);
             default:
-                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: migrate. Without a command the API serves requests.");
+                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: migrate, {HealthCheckCommand.Name}. Without a command the API serves requests.");
                 return 2;
         }
     }

@@ -9,6 +9,26 @@ public static class ApiProcess
 
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        using var process = Start(environment, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"`{string.Join(' ', args)}` did not exit within a minute.");
+        }
+
+        return new Result(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts the API without waiting for it; the caller stops it.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
         var apiAssembly = typeof(Program).Assembly.Location;
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -33,20 +53,6 @@ public static class ApiProcess
             startInfo.Environment[key] = value;
         }
 
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"`{string.Join(' ', args)}` did not exit within a minute.");
-        }
-
-        return new Result(process.ExitCode, await output, await error);
+        return Process.Start(startInfo)!;
     }
 }

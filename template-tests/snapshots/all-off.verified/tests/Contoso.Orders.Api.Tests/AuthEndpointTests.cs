@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Contoso.Orders.Api.Tests.Infrastructure;
+
+namespace Contoso.Orders.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class AuthEndpointTests(ApiFactory api)
+{
+    private readonly HttpClient _client = api.CreateClient();
+
+    [Fact]
+    public async Task Register_answers_201_with_the_user_and_a_location()
+    {
+        var email = ApiClient.NewEmail("New.User");
+
+        var response = await _client.RegisterAsync($"  {email}  ");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("/api/v1/users/me", response.Headers.Location?.OriginalString);
+        var user = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(Guid.TryParse(user.GetProperty("id").GetString(), out _));
+        Assert.Equal(email, user.GetProperty("email").GetString());
+        Assert.True(user.GetProperty("isActive").GetBoolean());
+        Assert.True(user.GetProperty("createdAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
+        Assert.False(user.TryGetProperty("passwordHash", out _));
+    }
+
+    [Fact]
+    public async Task Register_answers_409_for_an_email_already_registered_in_any_letter_case()
+    {
+        var email = ApiClient.NewEmail();
+        Assert.Equal(HttpStatusCode.Created, (await _client.RegisterAsync(email)).StatusCode);
+
+        var again = await _client.RegisterAsync(email.ToUpperInvariant());
+
+        await again.AssertProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Concurrent_registrations_of_one_email_give_one_201_and_409s()
+    {
+        var email = ApiClient.NewEmail();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _client.RegisterAsync(email)));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+    }
+
+    public static TheoryData<string?, string?, string> InvalidRegistrations => new()
+    {
+        { null, ApiClient.Password, "email" },
+        { "", ApiClient.Password, "email" },
+        { "not-an-email", ApiClient.Password, "email" },
+        { "two@@example.com", ApiClient.Password, "email" },
+        { "spaces in@example.com", ApiClient.Password, "email" },
+        { "user@localhost", ApiClient.Password, "email" },
+        { "bell\u0007@example.com", ApiClient.Password, "email" },
+        { new string('a', 64) + "@" + new string('b', 185) + ".com", ApiClient.Password, "email" }, // 255 characters
+        { "someone@example.com", null, "password" },
+        { "someone@example.com", "short", "password" },
+        { "someone@example.com", new string('x', 73), "password" },
+        { "someone@example.com", new string('é', 37), "password" }, // 74 bytes in UTF-8, 37 characters
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidRegistrations))]
+    public async Task Register_answers_400_naming_the_invalid_field(string? email, string? password, string field)
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/auth/register", new { email, password });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"errors names {field}");
+    }
+
+    [Fact]
+    public async Task A_password_of_exactly_72_bytes_is_accepted_and_must_match_in_full()
+    {
+        var password = new string('p', 71) + "1";
+        var (email, _) = await _client.RegisterAndLoginAsync(password);
+
+        var differingInLastByte = await _client.LoginAsync(email, new string('p', 71) + "2");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, differingInLastByte.StatusCode);
+    }
+
+    [Fact]
+    public async Task Non_ascii_emails_are_accepted_and_unique_regardless_of_case()
+    {
+        var email = $"Ünïcödé-{Guid.NewGuid():N}@exämple.com";
+        Assert.Equal(HttpStatusCode.Created, (await _client.RegisterAsync(email)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Conflict, (await _client.RegisterAsync(email.ToLowerInvariant())).StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_answers_200_with_a_bearer_token_that_must_not_be_cached()
+    {
+        var email = ApiClient.NewEmail();
+        await _client.RegisterAsync(email);
+
+        var response = await _client.LoginAsync($" {email.ToUpperInvariant()} ");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var tokens = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Bearer", tokens.GetProperty("tokenType").GetString());
+        Assert.Equal(15 * 60, tokens.GetProperty("expiresIn").GetInt32());
+        Assert.False(string.IsNullOrEmpty(tokens.GetProperty("accessToken").GetString()));
+    }
+
+    [Fact]
+    public async Task Login_answers_unknown_email_wrong_password_and_deactivated_account_identically()
+    {
+        var known = ApiClient.NewEmail();
+        await _client.RegisterAsync(known);
+        var deactivated = ApiClient.NewEmail();
+        await _client.RegisterAsync(deactivated);
+        await api.Database.ExecuteAsync($"UPDATE users SET is_active = false WHERE normalized_email = '{deactivated}'");
+
+        var responses = new[]
+        {
+            await _client.LoginAsync(ApiClient.NewEmail("nobody")),
+            await _client.LoginAsync(known, "wrong password!"),
+            await _client.LoginAsync(deactivated),
+        };
+
+        foreach (var response in responses)
+        {
+            await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
+        Assert.Single(bodies.Distinct());
+        Assert.Single(responses.Select(r => string.Join(";", r.Headers.Concat(r.Content.Headers)
+            .Where(h => h.Key is not "Date").Select(h => $"{h.Key}={string.Join(",", h.Value)}"))).Distinct());
+    }
+
+    [Fact]
+    public async Task Login_answers_400_when_a_field_is_missing()
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/auth/login", new { email = "someone@example.com" });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("password", out _));
+    }
+}

@@ -1,0 +1,69 @@
+using Contoso.Orders.Api.Data;
+using Contoso.Orders.Api.Domain;
+using Contoso.Orders.Api.RefreshTokens;
+using Contoso.Orders.Api.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace Contoso.Orders.Api.Admin;
+
+public enum AdminChange
+{
+    Done,
+    NotFound,
+    WouldLeaveNoActiveAdmin,
+}
+
+public sealed class AdminService(AppDbContext db, RefreshTokenStore refreshTokens)
+{
+    public async Task<UserPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
+    {
+        var total = await db.Users.CountAsync(cancellationToken);
+        var users = await db.Users.AsNoTracking()
+            .OrderBy(u => u.CreatedAt).ThenBy(u => u.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .ToListAsync(cancellationToken);
+        return new UserPage(users.Select(UserResponse.From).ToList(), page, pageSize, total);
+    }
+
+    public Task<User?> FindAsync(Guid id, CancellationToken cancellationToken) =>
+        db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+
+    public Task<(AdminChange, User?)> SetRoleAsync(Guid id, string role, CancellationToken cancellationToken) =>
+        ChangeAsync(id, user => user.Role = role, cancellationToken);
+
+    public Task<(AdminChange, User?)> SetActiveAsync(Guid id, bool isActive, CancellationToken cancellationToken) =>
+        ChangeAsync(id, user => user.IsActive = isActive, cancellationToken);
+
+    /// <summary>
+    /// Applies a change unless it would leave no active admin. The active admins' rows are locked first, so that two
+    /// concurrent changes (two admins demoting each other) are decided one after the other.
+    /// </summary>
+    private async Task<(AdminChange, User?)> ChangeAsync(Guid id, Action<User> change, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var activeAdmins = await db.Users
+            .FromSql($"SELECT * FROM users WHERE role = {Roles.Admin} AND is_active ORDER BY id FOR UPDATE")
+            .ToListAsync(cancellationToken);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return (AdminChange.NotFound, null);
+        }
+
+        var wasActiveAdmin = user is { Role: Roles.Admin, IsActive: true };
+        change(user);
+        var isActiveAdmin = user is { Role: Roles.Admin, IsActive: true };
+        if (wasActiveAdmin && !isActiveAdmin && activeAdmins.Count <= 1)
+        {
+            return (AdminChange.WouldLeaveNoActiveAdmin, null);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        if (!user.IsActive)
+        {
+            await refreshTokens.RevokeAllAsync(user.Id, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return (AdminChange.Done, user);
+    }
+}

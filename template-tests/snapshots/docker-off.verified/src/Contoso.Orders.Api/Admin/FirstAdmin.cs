@@ -1,0 +1,63 @@
+using Contoso.Orders.Api.Data;
+using Contoso.Orders.Api.Domain;
+using Contoso.Orders.Api.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Contoso.Orders.Api.Admin;
+
+/// <summary>
+/// Makes sure the configured first admin exists and is an admin. Runs in the <c>migrate</c> command and at start-up,
+/// so that a fresh deployment always has an admin.
+/// </summary>
+public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptions<AdminSettings> settings, ILogger<FirstAdmin> logger)
+{
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        var admin = settings.Value;
+        if (!admin.IsConfigured)
+        {
+            return;
+        }
+
+        var normalizedEmail = EmailAddress.Normalize(admin.Email!);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, cancellationToken);
+        if (user is null)
+        {
+            db.Users.Add(new User
+            {
+                Email = admin.Email!.Trim(),
+                NormalizedEmail = normalizedEmail,
+                PasswordHash = passwords.Hash(admin.Password!),
+                Role = Roles.Admin,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Created the first admin from the Admin settings");
+        }
+        else if (user.Role != Roles.Admin)
+        {
+            user.Role = Roles.Admin;
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Promoted the user named in the Admin settings to admin");
+        }
+    }
+}
+
+/// <summary>Runs <see cref="FirstAdmin"/> when the app starts; a database that is not ready yet only logs a warning.</summary>
+public sealed class FirstAdminAtStartup(IServiceScopeFactory scopes, ILogger<FirstAdminAtStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<FirstAdmin>().EnsureAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Could not ensure the first admin at start-up; the migrate command does it too");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Contoso.Orders.Api.Hosting;
+
+/// <summary>The API's own error answers, each a Problem Details document with a stable title.</summary>
+public static class ApiProblems
+{
+    public static ProblemHttpResult InvalidCredentials() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid email or password.");
+
+    public static ProblemHttpResult EmailAlreadyRegistered() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This email is already registered.");
+
+    /// <summary>The same answer for an unknown, expired, revoked or spent refresh token.</summary>
+    public static ProblemHttpResult InvalidRefreshToken() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is invalid or expired.");
+
+    /// <summary>Token responses must not be stored by browsers or proxies (RFC 6749 5.1).</summary>
+    public static void PreventCaching(this HttpResponse response)
+    {
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+    }
+}

@@ -1,0 +1,46 @@
+using Contoso.Orders.Api.Admin;
+using Contoso.Orders.Api.Auth;
+using Contoso.Orders.Api.Configuration;
+using Contoso.Orders.Api.Data;
+using Contoso.Orders.Api.Health;
+using Contoso.Orders.Api.Hosting;
+using Contoso.Orders.Api.RefreshTokens;
+using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.Users;
+
+if (HealthCheckCommand.IsRequested(args))
+{
+    return await HealthCheckCommand.RunAsync();
+}
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddValidatedSettings();
+builder.Services.AddDatabase();
+builder.Services.AddApiProblemDetails();
+builder.Services.AddStrictJson();
+builder.Services.AddJwtAuthentication();
+builder.Services.AddAuthorizationPolicies();
+builder.Services.AddCredentialRateLimiting();
+builder.Services.AddCorsFromSettings();
+builder.Services.AddApiDocumentation();
+builder.Services.AddHealthEndpoints();
+builder.Services.AddAuthFeature();
+builder.Services.AddUsersFeature();
+builder.Services.AddRefreshTokens();
+builder.Services.AddAdministration();
+builder.WebHost.LimitRequestBodySize();
+
+var app = builder.Build();
+
+app.UseApiPipeline();
+app.MapApiDocumentation();
+app.MapHealthEndpoints();
+
+var api = app.MapGroup("/api/v1");
+api.MapAuthEndpoints();
+api.MapUserEndpoints();
+api.MapRefreshTokenEndpoints();
+api.MapAdminEndpoints();
+
+return await app.RunCommandOrServeAsync(args);

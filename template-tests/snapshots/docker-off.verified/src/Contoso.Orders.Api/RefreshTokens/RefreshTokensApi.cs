@@ -1,0 +1,92 @@
+using Contoso.Orders.Api.Auth;
+using Contoso.Orders.Api.Configuration;
+using Contoso.Orders.Api.Data;
+using Contoso.Orders.Api.Hosting;
+using Contoso.Orders.Api.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Contoso.Orders.Api.RefreshTokens;
+
+public sealed record RefreshRequest(string? RefreshToken)
+{
+    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
+        ("refreshToken", string.IsNullOrWhiteSpace(RefreshToken) ? "Refresh token is required." : null));
+}
+
+public static class RefreshTokensApi
+{
+    public static IServiceCollection AddRefreshTokens(this IServiceCollection services)
+    {
+        services.AddOptions<RefreshTokenSettings>()
+            .BindConfiguration(JwtSettings.Section)
+            .BindConfiguration("RefreshTokens")
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RefreshTokenSettings>, RefreshTokenSettingsValidator>();
+        services.AddScoped<RefreshTokenStore>();
+        services.AddHostedService<RefreshTokenCleanup>();
+        return services;
+    }
+
+    public static RouteGroupBuilder MapRefreshTokenEndpoints(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/auth").WithTags("Auth");
+
+        group.MapPost("/refresh", RefreshAsync)
+            .AllowAnonymous()
+            .RequireRateLimiting(RateLimiting.CredentialsPolicy)
+            .WithSummary("Exchange a refresh token for new tokens; the one sent is spent")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        group.MapPost("/logout", LogoutAsync)
+            .AllowAnonymous()
+            .WithSummary("Revoke a refresh token and every token rotated from the same login");
+
+        group.MapPost("/logout-all", LogoutAllAsync)
+            .WithSummary("Revoke every refresh token of the authenticated user")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        return group;
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request, RefreshTokenStore store, AccessTokenService accessTokens, AppDbContext db, HttpContext httpContext,
+        CancellationToken cancellationToken)
+    {
+        if (request.Validate() is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var rotated = await store.RotateAsync(request.RefreshToken!, cancellationToken);
+        if (rotated is null)
+        {
+            return ApiProblems.InvalidRefreshToken();
+        }
+
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == rotated.UserId, cancellationToken);
+        var access = accessTokens.Create(user);
+        httpContext.Response.PreventCaching();
+        return TypedResults.Ok(new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds, rotated.Token.Token, rotated.Token.ExpiresInSeconds));
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem>> LogoutAsync(
+        RefreshRequest request, RefreshTokenStore store, CancellationToken cancellationToken)
+    {
+        if (request.Validate() is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        await store.RevokeFamilyOfAsync(request.RefreshToken!, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> LogoutAllAsync(CurrentUser currentUser, RefreshTokenStore store, CancellationToken cancellationToken)
+    {
+        await store.RevokeAllAsync(currentUser.Id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace Contoso.Orders.Api.Tests.Infrastructure;
+
+/// <summary>Runs the built API as its own process, the way a container or a deployment script runs it.</summary>
+public static class ApiProcess
+{
+    public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
+
+    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        using var process = Start(environment, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"`{string.Join(' ', args)}` did not exit within a minute.");
+        }
+
+        return new Result(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts the API without waiting for it; the caller stops it.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var apiAssembly = typeof(Program).Assembly.Location;
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(apiAssembly)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        startInfo.ArgumentList.Add(apiAssembly);
+        foreach (var arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        // Nothing from the test runner's own environment may decide which database the process uses.
+        foreach (var inherited in new[] { "ConnectionStrings__Postgres", "DATABASE_URL", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
+        {
+            startInfo.Environment.Remove(inherited);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        return Process.Start(startInfo)!;
+    }
+}

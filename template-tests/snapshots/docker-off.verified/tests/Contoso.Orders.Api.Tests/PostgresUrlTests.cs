@@ -1,0 +1,42 @@
+using Contoso.Orders.Api.Configuration;
+using Npgsql;
+
+namespace Contoso.Orders.Api.Tests;
+
+public sealed class PostgresUrlTests
+{
+    [Fact]
+    public void A_full_url_becomes_a_connection_string()
+    {
+        Assert.True(PostgresUrl.TryParse("postgres://app%40corp:p%3Ass@db.internal:6543/orders?sslmode=require", out var connectionString));
+
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Assert.Equal("db.internal", builder.Host);
+        Assert.Equal(6543, builder.Port);
+        Assert.Equal("orders", builder.Database);
+        Assert.Equal("app@corp", builder.Username);
+        Assert.Equal("p:ss", builder.Password);
+        Assert.Equal(SslMode.Require, builder.SslMode);
+    }
+
+    [Fact]
+    public void The_port_defaults_to_5432_and_postgresql_is_accepted_as_the_scheme()
+    {
+        Assert.True(PostgresUrl.TryParse("postgresql://app:secret@localhost/orders", out var connectionString));
+
+        Assert.Equal(5432, new NpgsqlConnectionStringBuilder(connectionString).Port);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("not a url")]
+    [InlineData("mysql://app:secret@localhost/orders")]
+    [InlineData("postgres://app:secret@localhost/")]
+    [InlineData("postgres://localhost/orders")]
+    [InlineData("postgres://app:secret@localhost/orders?sslmode=sometimes")]
+    public void Anything_else_is_refused(string? url)
+    {
+        Assert.False(PostgresUrl.TryParse(url, out _));
+    }
+}

@@ -1,0 +1,25 @@
+using Contoso.Orders.Api.Configuration;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Contoso.Orders.Api.Data;
+
+public static class DatabaseRegistration
+{
+    public static IServiceCollection AddDatabase(this IServiceCollection services)
+    {
+        // One data source (and so one connection pool) for the app, built lazily from the validated settings.
+        services.AddSingleton(serviceProvider =>
+        {
+            var settings = serviceProvider.GetRequiredService<IOptions<DatabaseSettings>>().Value;
+            return new NpgsqlDataSourceBuilder(settings.ResolveConnectionString()).Build();
+        });
+
+        services.AddDbContext<AppDbContext>((serviceProvider, options) => options
+            .UseNpgsql(serviceProvider.GetRequiredService<NpgsqlDataSource>())
+            .UseSnakeCaseNamingConvention());
+
+        return services;
+    }
+}

@@ -1,0 +1,19 @@
+namespace Contoso.Orders.Api.Domain;
+
+public sealed class User
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+
+    /// <summary>The address as the user typed it, trimmed.</summary>
+    public required string Email { get; set; }
+
+    /// <summary>The address in lower case: what uniqueness and look-ups use.</summary>
+    public required string NormalizedEmail { get; set; }
+
+    public required string PasswordHash { get; set; }
+
+    public bool IsActive { get; set; } = true;
+
+    /// <summary>Set by the database when the row is inserted.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+}

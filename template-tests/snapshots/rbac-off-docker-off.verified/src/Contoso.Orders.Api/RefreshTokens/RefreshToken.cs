@@ -1,0 +1,30 @@
+using Contoso.Orders.Api.Domain;
+
+namespace Contoso.Orders.Api.RefreshTokens;
+
+/// <summary>
+/// One refresh token, stored only as the SHA-256 hash of its value. Tokens rotated from one login share a family;
+/// a spent token that comes back revokes its whole family.
+/// </summary>
+public sealed class RefreshToken
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+
+    public required Guid UserId { get; init; }
+
+    public User? User { get; init; }
+
+    public required Guid FamilyId { get; init; }
+
+    public required byte[] TokenHash { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>When a refresh exchanged this token for a new one.</summary>
+    public DateTimeOffset? SpentAt { get; set; }
+
+    /// <summary>When a logout, a reuse, a password change or a deactivation revoked the family.</summary>
+    public DateTimeOffset? RevokedAt { get; set; }
+}

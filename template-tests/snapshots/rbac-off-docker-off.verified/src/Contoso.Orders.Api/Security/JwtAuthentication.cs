@@ -1,0 +1,74 @@
+using Contoso.Orders.Api.Configuration;
+using Contoso.Orders.Api.Data;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Contoso.Orders.Api.Security;
+
+public static class JwtAuthentication
+{
+    public static IServiceCollection AddJwtAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
+        services.AddSingleton<AccessTokenService>();
+        services.AddSingleton<PasswordHasher>();
+        services.AddScoped<CurrentUser>();
+        return services;
+    }
+
+    /// <summary>Token validation as RFC 8725 asks: one pinned algorithm, every time claim checked, little skew.</summary>
+    private sealed class JwtBearerSetup(IOptions<JwtSettings> jwt) : IConfigureNamedOptions<JwtBearerOptions>
+    {
+        public void Configure(string? name, JwtBearerOptions options)
+        {
+            var settings = jwt.Value;
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = settings.Issuer,
+                ValidAudience = settings.Audience,
+                IssuerSigningKey = settings.CreateSigningKey(),
+                ValidAlgorithms = [settings.SecurityAlgorithm!],
+                ValidTypes = [AccessTokenService.TokenType],
+                ValidateIssuer = true,
+                ValidateAudience = true,
+                ValidateLifetime = true,
+                ValidateIssuerSigningKey = true,
+                RequireSignedTokens = true,
+                RequireExpirationTime = true,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                NameClaimType = AppClaims.Email,
+            };
+            options.Events = new JwtBearerEvents { OnTokenValidated = LoadActiveUserAsync };
+        }
+
+        public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);
+
+        private static async Task LoadActiveUserAsync(TokenValidatedContext context)
+        {
+            if (context.SecurityToken is not JsonWebToken token
+                || !token.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out _)
+                || !Guid.TryParse(token.Subject, out var userId))
+            {
+                context.Fail("The access token lacks nbf or a valid sub.");
+                return;
+            }
+
+            var services = context.HttpContext.RequestServices;
+            var user = await services.GetRequiredService<AppDbContext>().Users
+                .AsNoTracking()
+                .SingleOrDefaultAsync(u => u.Id == userId, context.HttpContext.RequestAborted);
+            if (user is not { IsActive: true })
+            {
+                context.Fail("The user no longer exists or is deactivated.");
+                return;
+            }
+
+            services.GetRequiredService<CurrentUser>().Set(user);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using Contoso.Orders.Api.Auth;
+using Contoso.Orders.Api.Domain;
+using Contoso.Orders.Api.Security;
+
+namespace Contoso.Orders.Api.Users;
+
+public sealed record UserResponse(Guid Id, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role)
+{
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.IsActive, user.CreatedAt, user.Role);
+}
+
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword)
+{
+    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
+        ("currentPassword", string.IsNullOrEmpty(CurrentPassword) ? "Current password is required." : null),
+        ("newPassword", PasswordPolicy.Problem(NewPassword, "New password")));
+}

@@ -1,0 +1,327 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Contoso.Orders.Api.Tests.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Contoso.Orders.Api.Tests.Admin;
+
+/// <summary>The RBAC contract: roles, the admin endpoints, the first admin, and security checklist point 18.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class AdminTests(ApiFactory api)
+{
+    private readonly HttpClient _client = api.CreateClient();
+
+    public static TheoryData<string, string> AdminEndpoints => new()
+    {
+        { "GET", "/api/v1/admin/users" },
+        { "GET", "/api/v1/admin/users/{id}" },
+        { "PUT", "/api/v1/admin/users/{id}/role" },
+        { "PUT", "/api/v1/admin/users/{id}/status" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AdminEndpoints))]
+    public async Task An_admin_endpoint_answers_401_to_strangers_403_to_users_and_serves_admins(string method, string path)
+    {
+        var target = await RegisterAsync();
+        var userToken = await _client.AccessTokenForNewUserAsync();
+        var adminToken = await AdminTokenAsync();
+        HttpRequestMessage Request(string? token)
+        {
+            var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", target.ToString(), StringComparison.Ordinal));
+            if (method == "PUT")
+            {
+                request.Content = JsonContent.Create(path.EndsWith("role", StringComparison.Ordinal) ? new { role = "user" } : (object)new { isActive = true });
+            }
+
+            return token is null ? request : request.WithBearer(token);
+        }
+
+        await (await _client.SendAsync(Request(null))).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await _client.SendAsync(Request(userToken))).AssertProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(Request(adminToken))).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_access_token_carries_the_role_and_registration_gives_user()
+    {
+        var (_, tokens) = await _client.RegisterAndLoginAsync();
+        var userToken = new JsonWebToken(tokens.GetProperty("accessToken").GetString());
+        var adminToken = new JsonWebToken(await AdminTokenAsync());
+
+        Assert.Equal("user", userToken.GetPayloadValue<string>("role"));
+        Assert.Equal("admin", adminToken.GetPayloadValue<string>("role"));
+        var me = await (await _client.GetMeAsync(tokens.GetProperty("accessToken").GetString()!)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("user", me.GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task The_first_admin_from_configuration_exists_at_start_up()
+    {
+        var login = await _client.LoginAsync(ApiFactory.AdminEmail, api.AdminPassword);
+
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+    }
+
+    [Fact]
+    public async Task Listing_pages_users_oldest_first_with_the_total()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await RegisterAsync();
+        }
+
+        var token = await AdminTokenAsync();
+        var first = await GetJsonAsync("/api/v1/admin/users?page=1&pageSize=2", token);
+        var second = await GetJsonAsync("/api/v1/admin/users?page=2&pageSize=2", token);
+
+        Assert.Equal(1, first.GetProperty("page").GetInt32());
+        Assert.Equal(2, first.GetProperty("pageSize").GetInt32());
+        var total = first.GetProperty("total").GetInt32();
+        Assert.True(total >= 4);
+        var items = first.GetProperty("items").EnumerateArray().Concat(second.GetProperty("items").EnumerateArray()).ToList();
+        Assert.Equal(4, items.Count);
+        Assert.Equal(4, items.Select(item => item.GetProperty("id").GetString()).Distinct().Count());
+        var created = items.Select(item => item.GetProperty("createdAt").GetDateTimeOffset()).ToList();
+        Assert.Equal(created.Order(), created);
+        Assert.Equal(20, (await GetJsonAsync("/api/v1/admin/users", token)).GetProperty("pageSize").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("page=0")]
+    [InlineData("page=-1")]
+    [InlineData("pageSize=0")]
+    [InlineData("pageSize=101")]
+    [InlineData("page=abc")]
+    [InlineData("pageSize=99999999999")]
+    public async Task Listing_answers_400_for_paging_out_of_range(string query)
+    {
+        var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/v1/admin/users?{query}").WithBearer(await AdminTokenAsync()));
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("00000000-0000-0000-0000-000000000000")]
+    [InlineData("not-a-uuid")]
+    public async Task An_unknown_or_malformed_id_answers_a_404_problem(string id)
+    {
+        var token = await AdminTokenAsync();
+
+        await (await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/v1/admin/users/{id}").WithBearer(token)))
+            .AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await SetRoleAsync(token, id, "admin")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await SetStatusAsync(token, id, false)).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("superuser")]
+    [InlineData("Admin")]
+    [InlineData("")]
+    [InlineData(null)]
+    public async Task Setting_an_unknown_role_answers_400(string? role)
+    {
+        var response = await SetRoleAsync(await AdminTokenAsync(), (await RegisterAsync()).ToString(), role);
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("role", out _));
+    }
+
+    [Fact]
+    public async Task Setting_a_status_without_isActive_answers_400()
+    {
+        var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/admin/users/{await RegisterAsync()}/status")
+        {
+            Content = JsonContent.Create(new { }),
+        }.WithBearer(await AdminTokenAsync()));
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_role_change_takes_effect_in_the_next_access_token()
+    {
+        var (email, tokens) = await _client.RegisterAndLoginAsync();
+        var oldToken = tokens.GetProperty("accessToken").GetString()!;
+        var id = (await GetMeJsonAsync(oldToken)).GetProperty("id").GetString()!;
+
+        var promoted = await SetRoleAsync(await AdminTokenAsync(), id, "admin");
+
+        Assert.Equal("admin", (await promoted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync("/api/v1/admin/users", oldToken)).StatusCode);
+        var newToken = (await (await _client.LoginAsync(email)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync("/api/v1/admin/users", newToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_cannot_change_its_own_role()
+    {
+        var token = await AdminTokenAsync();
+        var me = (await GetMeJsonAsync(token)).GetProperty("id").GetString()!;
+
+        await (await SetRoleAsync(token, me, "user")).AssertProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_deactivated_user_cannot_log_in_and_its_tokens_stop_working_until_reactivated()
+    {
+        var (email, tokens) = await _client.RegisterAndLoginAsync();
+        var accessToken = tokens.GetProperty("accessToken").GetString()!;
+        var id = (await GetMeJsonAsync(accessToken)).GetProperty("id").GetString()!;
+        var adminToken = await AdminTokenAsync();
+        var wrongPassword = await _client.LoginAsync(email, "not the password at all");
+
+        var deactivated = await SetStatusAsync(adminToken, id, false);
+
+        Assert.False((await deactivated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("isActive").GetBoolean());
+        var login = await _client.LoginAsync(email);
+        await login.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(await wrongPassword.Content.ReadAsStringAsync(), await login.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.GetMeAsync(accessToken)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await SetStatusAsync(adminToken, id, true)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.LoginAsync(email)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_last_active_admin_can_be_neither_demoted_nor_deactivated()
+    {
+        await using var isolated = await IsolatedApi.StartAsync();
+        using var client = isolated.Factory.CreateClient();
+        var adminA = await LoginTokenAsync(client, ApiFactory.AdminEmail, isolated.Factory.AdminPassword);
+        var idA = (await GetMeJsonAsync(client, adminA)).GetProperty("id").GetString()!;
+
+        await (await SetStatusAsync(client, adminA, idA, false)).AssertProblemAsync(HttpStatusCode.Conflict);
+
+        // A second admin demotes the first; the first, whose token still says admin, cannot demote the last one.
+        var (emailB, _) = await client.RegisterAndLoginAsync();
+        var idB = await IdOfAsync(client, adminA, emailB);
+        Assert.Equal(HttpStatusCode.OK, (await SetRoleAsync(client, adminA, idB, "admin")).StatusCode);
+        var adminB = await LoginTokenAsync(client, emailB, ApiClient.Password);
+        Assert.Equal(HttpStatusCode.OK, (await SetRoleAsync(client, adminB, idA, "user")).StatusCode);
+
+        await (await SetRoleAsync(client, adminA, idB, "user")).AssertProblemAsync(HttpStatusCode.Conflict);
+        await (await SetStatusAsync(client, adminA, idB, false)).AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(1L, await isolated.Factory.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE role = 'admin' AND is_active"));
+    }
+
+    [Fact]
+    public async Task Two_admins_demoting_each_other_at_once_leave_one_admin()
+    {
+        await using var isolated = await IsolatedApi.StartAsync();
+        using var client = isolated.Factory.CreateClient();
+        var adminA = await LoginTokenAsync(client, ApiFactory.AdminEmail, isolated.Factory.AdminPassword);
+        var idA = (await GetMeJsonAsync(client, adminA)).GetProperty("id").GetString()!;
+        var (emailB, _) = await client.RegisterAndLoginAsync();
+        var idB = await IdOfAsync(client, adminA, emailB);
+        await SetRoleAsync(client, adminA, idB, "admin");
+        var adminB = await LoginTokenAsync(client, emailB, ApiClient.Password);
+
+        var results = await Task.WhenAll(SetRoleAsync(client, adminA, idB, "user"), SetRoleAsync(client, adminB, idA, "user"));
+
+        Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Single(results, r => r.StatusCode == HttpStatusCode.Conflict);
+        Assert.Equal(1L, await isolated.Factory.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE role = 'admin' AND is_active"));
+    }
+
+    [Fact]
+    public async Task An_existing_user_named_in_the_admin_settings_is_promoted_at_start_up()
+    {
+        var (email, _) = await _client.RegisterAndLoginAsync();
+
+        await using var app = api.WithSettings(new Dictionary<string, string?> { ["Admin:Email"] = email, ["Admin:Password"] = "Unused-but-strong-9f3k2" });
+        _ = app.Server;
+
+        Assert.Equal("admin", await api.Database.ScalarAsync<string>($"SELECT role FROM users WHERE normalized_email = '{email}'"));
+        Assert.Equal(HttpStatusCode.OK, (await _client.LoginAsync(email)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_migrate_command_creates_the_first_admin()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        const string password = "Strong-first-keeper-7c1d";
+
+        var result = await ApiProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Postgres"] = database.ConnectionString,
+            ["Jwt__SigningKey"] = Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
+            ["Admin__Email"] = "root@example.com",
+            ["Admin__Password"] = password,
+        }, "migrate");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Equal("admin", await database.ScalarAsync<string>("SELECT role FROM users WHERE normalized_email = 'root@example.com'"));
+        Assert.DoesNotContain(password, result.StandardOutput + result.StandardError);
+    }
+
+    [Theory]
+    [InlineData("change-me")]
+    [InlineData("short1!")]
+    [InlineData("password12345")]
+    [InlineData("root-is-my-name-2024")]
+    public async Task A_weak_or_placeholder_admin_password_stops_start_up_without_echoing_it(string password)
+    {
+        var result = await ApiProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Database=unused",
+            ["Jwt__SigningKey"] = Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
+            ["Admin__Email"] = "root@example.com",
+            ["Admin__Password"] = password,
+        }, "migrate");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Admin:Password", result.StandardError);
+        Assert.DoesNotContain(password, result.StandardError + result.StandardOutput);
+    }
+
+    private async Task<string> AdminTokenAsync() => await LoginTokenAsync(_client, ApiFactory.AdminEmail, api.AdminPassword);
+
+    private async Task<Guid> RegisterAsync()
+    {
+        var response = await _client.RegisterAsync(ApiClient.NewEmail());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private Task<HttpResponseMessage> GetAsync(string path, string token) =>
+        _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, path).WithBearer(token));
+
+    private async Task<JsonElement> GetJsonAsync(string path, string token)
+    {
+        var response = await GetAsync(path, token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private Task<JsonElement> GetMeJsonAsync(string token) => GetMeJsonAsync(_client, token);
+
+    private Task<HttpResponseMessage> SetRoleAsync(string token, string id, string? role) => SetRoleAsync(_client, token, id, role);
+
+    private Task<HttpResponseMessage> SetStatusAsync(string token, string id, bool isActive) => SetStatusAsync(_client, token, id, isActive);
+
+    private static async Task<JsonElement> GetMeJsonAsync(HttpClient client, string token) =>
+        await (await client.GetMeAsync(token)).Content.ReadFromJsonAsync<JsonElement>();
+
+    private static Task<HttpResponseMessage> SetRoleAsync(HttpClient client, string token, string id, string? role) =>
+        client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/admin/users/{id}/role") { Content = JsonContent.Create(new { role }) }.WithBearer(token));
+
+    private static Task<HttpResponseMessage> SetStatusAsync(HttpClient client, string token, string id, bool isActive) =>
+        client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/admin/users/{id}/status") { Content = JsonContent.Create(new { isActive }) }.WithBearer(token));
+
+    private static async Task<string> LoginTokenAsync(HttpClient client, string email, string password)
+    {
+        var response = await client.LoginAsync(email, password);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    private static async Task<string> IdOfAsync(HttpClient client, string adminToken, string email)
+    {
+        var page = await (await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v1/admin/users?pageSize=100").WithBearer(adminToken)))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        return page.GetProperty("items").EnumerateArray().Single(user => user.GetProperty("email").GetString() == email).GetProperty("id").GetString()!;
+    }
+}

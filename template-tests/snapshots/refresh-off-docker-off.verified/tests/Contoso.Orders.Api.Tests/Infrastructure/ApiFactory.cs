@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Contoso.Orders.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The whole API, in process, over its real HTTP pipeline, on a freshly migrated database of its own.
+/// </summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private TestDatabase? _database;
+
+    public const string AdminEmail = "first-admin@example.com";
+
+    /// <summary>The first admin's password, made for this test run only.</summary>
+    public string AdminPassword { get; } = $"Adm1n-{Guid.NewGuid():N}";
+
+    /// <summary>A signing key made for this test run only.</summary>
+    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    public TestDatabase Database => _database ?? throw new InvalidOperationException("The factory is not initialized.");
+
+    /// <summary>Every log line every app of this factory wrote, for tests that look for leaked secrets.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>The settings every test app gets; <see cref="WithSettings"/> changes or adds to them.</summary>
+    public Dictionary<string, string?> Settings => new()
+    {
+        ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+        ["Jwt:SigningKey"] = SigningKey,
+        // Cheap hashes keep the suite fast; tests about the cost set it themselves.
+        ["Auth:BcryptWorkFactor"] = "4",
+        ["RateLimiting:PermitLimit"] = "100000",
+        ["Admin:Email"] = AdminEmail,
+        ["Admin:Password"] = AdminPassword,
+    };
+
+    /// <summary>Migrates a fresh database, then starts the app on it, as a deployment would.</summary>
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        await using (var db = _database.CreateDbContext())
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        _ = Server;
+    }
+
+    /// <summary>Another app on the same database with some settings changed; the caller disposes it.</summary>
+    public WebApplicationFactory<Program> WithSettings(IDictionary<string, string?> settings, string? environment = null) =>
+        WithWebHostBuilder(builder =>
+        {
+            if (environment is not null)
+            {
+                builder.UseEnvironment(environment);
+            }
+
+            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+        });
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(Settings));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFactory>
+{
+    public const string Name = "api";
+}
