@@ -40,3 +40,30 @@ public sealed class PostgresUrlTests
         Assert.False(PostgresUrl.TryParse(url, out _));
     }
 }
+
+public sealed class DatabaseSettingsTests
+{
+    [Fact]
+    public void A_connection_string_without_a_connect_timeout_gets_five_seconds()
+    {
+        var settings = new DatabaseSettings { ConnectionString = "Host=db;Database=app;Username=app;Password=secret" };
+
+        Assert.Equal(DatabaseSettings.DefaultConnectTimeoutSeconds, new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString()).Timeout);
+    }
+
+    [Fact]
+    public void A_connect_timeout_given_is_kept()
+    {
+        var settings = new DatabaseSettings { ConnectionString = "Host=db;Database=app;timeout=20" };
+
+        Assert.Equal(20, new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString()).Timeout);
+    }
+
+    [Fact]
+    public void A_database_url_gets_the_default_connect_timeout_too()
+    {
+        var settings = new DatabaseSettings { DatabaseUrl = "postgres://app:secret@db:5432/app" };
+
+        Assert.Equal(DatabaseSettings.DefaultConnectTimeoutSeconds, new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString()).Timeout);
+    }
+}

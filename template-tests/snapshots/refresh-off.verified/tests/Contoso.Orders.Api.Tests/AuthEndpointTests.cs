@@ -47,6 +47,7 @@ public sealed class AuthEndpointTests(ApiFactory api)
 
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
         Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{email}'"));
     }
 
     public static TheoryData<string?, string?, string> InvalidRegistrations => new()

@@ -1,3 +1,6 @@
+using System.Data.Common;
+using Npgsql;
+
 namespace Contoso.Orders.Api.Configuration;
 
 /// <summary>Where the database is: <c>ConnectionStrings:Postgres</c>, or a <c>DATABASE_URL</c> in URL form.</summary>
@@ -10,16 +13,25 @@ public sealed class DatabaseSettings
 
     public string? DatabaseUrl { get; set; }
 
+    /// <summary>Seconds to wait for a connection when the connection string does not say (Npgsql's own default is 15).</summary>
+    public const int DefaultConnectTimeoutSeconds = 5;
+
     /// <summary>The Npgsql connection string; valid only once the settings passed validation.</summary>
     public string ResolveConnectionString()
     {
-        if (!string.IsNullOrWhiteSpace(ConnectionString))
+        var configured = !string.IsNullOrWhiteSpace(ConnectionString)
+            ? ConnectionString
+            : PostgresUrl.TryParse(DatabaseUrl, out var fromUrl)
+                ? fromUrl
+                : throw new InvalidOperationException($"Neither {ConnectionStringKey} nor {DatabaseUrlKey} holds a usable value.");
+
+        // Fail fast when the server does not answer, so that requests get a 503 within seconds instead of hanging.
+        var given = new DbConnectionStringBuilder { ConnectionString = configured };
+        if (given.ContainsKey(nameof(NpgsqlConnectionStringBuilder.Timeout)))
         {
-            return ConnectionString;
+            return configured;
         }
 
-        return PostgresUrl.TryParse(DatabaseUrl, out var connectionString)
-            ? connectionString
-            : throw new InvalidOperationException($"Neither {ConnectionStringKey} nor {DatabaseUrlKey} holds a usable value.");
+        return new NpgsqlConnectionStringBuilder(configured) { Timeout = DefaultConnectTimeoutSeconds }.ConnectionString;
     }
 }

@@ -12,6 +12,9 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
+    /// <summary>Output of a process the tests ran: its logs went to its console.</summary>
+    public void Append(string text) => _lines.Enqueue(text);
+
     public void Dispose()
     {
     }

@@ -23,8 +23,15 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static string ServerConnectionString =>
-        Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } value ? value : DefaultServer;
+    public static string ServerConnectionString
+    {
+        get
+        {
+            var server = Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } value ? value : DefaultServer;
+            TestRun.RememberSecret(new NpgsqlConnectionStringBuilder(server).Password);
+            return server;
+        }
+    }
 
     public static async Task<TestDatabase> CreateAsync()
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Contoso.Orders.Api.Tests.Infrastructure;
@@ -21,6 +22,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>Every log line every app of this factory wrote, for tests that look for leaked secrets.</summary>
     public CapturedLogs Logs { get; } = new();
+
+    public ApiFactory()
+    {
+        TestRun.RememberSecret(SigningKey);
+    }
 
     /// <summary>The settings every test app gets; <see cref="WithSettings"/> changes or adds to them.</summary>
     public Dictionary<string, string?> Settings => new()
@@ -60,7 +66,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(Settings));
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddProvider(TestRun.Logs));
+        builder.ConfigureServices(services => services.AddTransient<IStartupFilter, SecretRecorder>());
     }
 
     async Task IAsyncLifetime.DisposeAsync()

@@ -23,7 +23,9 @@ public static class ApiProcess
             throw new TimeoutException($"`{string.Join(' ', args)}` did not exit within a minute.");
         }
 
-        return new Result(process.ExitCode, await output, await error);
+        var result = new Result(process.ExitCode, await output, await error);
+        TestRun.Logs.Append($"{string.Join(' ', args)}: {result.StandardOutput}\n{result.StandardError}");
+        return result;
     }
 
     /// <summary>Starts the API without waiting for it; the caller stops it.</summary>
@@ -51,6 +53,14 @@ public static class ApiProcess
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;
+            if (key.Contains("Key", StringComparison.Ordinal) || key.Contains("Password", StringComparison.Ordinal))
+            {
+                TestRun.RememberSecret(value);
+            }
+            else if (key.StartsWith("ConnectionStrings", StringComparison.Ordinal) && value is not null)
+            {
+                TestRun.RememberSecret(new Npgsql.NpgsqlConnectionStringBuilder(value).Password);
+            }
         }
 
         return Process.Start(startInfo)!;

@@ -226,6 +226,31 @@ public sealed class AdminTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Two_admins_deactivating_each_other_or_one_demoting_as_the_other_deactivates_leave_one_active_admin()
+    {
+        foreach (var secondChange in new[] { "status", "role" })
+        {
+            await using var isolated = await IsolatedApi.StartAsync();
+            using var client = isolated.Factory.CreateClient();
+            var adminA = await LoginTokenAsync(client, ApiFactory.AdminEmail, isolated.Factory.AdminPassword);
+            var idA = (await GetMeJsonAsync(client, adminA)).GetProperty("id").GetString()!;
+            var (emailB, _) = await client.RegisterAndLoginAsync();
+            var idB = await IdOfAsync(client, adminA, emailB);
+            await SetRoleAsync(client, adminA, idB, "admin");
+            var adminB = await LoginTokenAsync(client, emailB, ApiClient.Password);
+
+            var results = await Task.WhenAll(
+                SetStatusAsync(client, adminA, idB, false),
+                secondChange == "status" ? SetStatusAsync(client, adminB, idA, false) : SetRoleAsync(client, adminB, idA, "user"));
+
+            // The loser is refused either by the last-admin rule (409) or, when it was deactivated first, at the door (401).
+            Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.Single(results, r => r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Unauthorized);
+            Assert.Equal(1L, await isolated.Factory.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE role = 'admin' AND is_active"));
+        }
+    }
+
+    [Fact]
     public async Task An_existing_user_named_in_the_admin_settings_is_promoted_at_start_up()
     {
         var (email, _) = await _client.RegisterAndLoginAsync();

@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using Contoso.Orders.Api.Tests.Infrastructure;
+
+namespace Contoso.Orders.Api.Tests;
+
+/// <summary>
+/// Every endpoint that reads a JSON body, against every kind of bad body: each answers a 4xx Problem Details
+/// document with no internal detail, and none answers 5xx.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class BadInputTests(ApiFactory api)
+{
+    public static readonly string[] BodyEndpoints =
+    [
+        "POST /api/v1/auth/register",
+        "POST /api/v1/auth/login",
+        "PUT /api/v1/users/me/password",
+    ];
+
+    public static readonly (string Name, string Body, string? ContentType)[] BadBodies =
+    [
+        ("malformed JSON", """{"email": "a@example.com", """, "application/json"),
+        ("empty body", "", "application/json"),
+        ("JSON null", "null", "application/json"),
+        ("an array", "[]", "application/json"),
+        ("a string", "\"text\"", "application/json"),
+        ("nulls everywhere", """{"email": null, "password": null, "currentPassword": null, "newPassword": null, "refreshToken": null, "role": null, "isActive": null}""", "application/json"),
+        ("wrong types", """{"email": 1, "password": [], "currentPassword": {}, "newPassword": 2, "refreshToken": 3, "role": 4, "isActive": "yes"}""", "application/json"),
+        ("an unknown field", """{"unexpected": true}""", "application/json"),
+        ("a duplicated field", """{"email": "a@example.com", "email": "b@example.com"}""", "application/json"),
+        ("very long strings", $$"""{"email": "{{new string('e', 200_000)}}", "password": "{{new string('p', 200_000)}}", "currentPassword": "{{new string('c', 200_000)}}", "newPassword": "{{new string('n', 200_000)}}", "refreshToken": "{{new string('r', 200_000)}}", "role": "{{new string('o', 200_000)}}"}""", "application/json"),
+        ("control characters", """{"email": "a\u0000b@example.com", "password": "\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008", "refreshToken": "\u0000", "role": "\u0000"}""", "application/json"),
+        ("invalid UTF-8", "{\"email\": \"\u00C3(\"}", "application/json"), // sent as Latin-1: the bytes C3 28 are not UTF-8
+        ("a body over 1 MiB", $$"""{"email": "{{new string('x', 1_100_000)}}"}""", "application/json"),
+        ("plain text", "email=a@example.com", "text/plain"),
+        ("XML", "<email>a@example.com</email>", "application/xml"),
+        ("no content type", """{"email": "a@example.com"}""", null),
+    ];
+
+    public static TheoryData<string, string> Cases()
+    {
+        var cases = new TheoryData<string, string>();
+        foreach (var endpoint in BodyEndpoints)
+        {
+            foreach (var body in BadBodies)
+            {
+                cases.Add(endpoint, body.Name);
+            }
+        }
+
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_bad_body_answers_a_4xx_problem_without_internal_detail(string endpoint, string badBody)
+    {
+        using var client = api.CreateClient();
+        var (method, path) = (endpoint.Split(' ')[0], endpoint.Split(' ')[1]);
+        var (_, body, contentType) = BadBodies.Single(b => b.Name == badBody);
+        var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal))
+        {
+            Content = new ByteArrayContent((badBody == "invalid UTF-8" ? Encoding.Latin1 : Encoding.UTF8).GetBytes(body)),
+        };
+        if (contentType is not null)
+        {
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType) { CharSet = "utf-8" };
+        }
+
+        if (!path.StartsWith("/api/v1/auth/", StringComparison.Ordinal))
+        {
+            request.WithBearer(await TokenForAsync(client, path));
+        }
+
+        var response = await client.SendAsync(request);
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        var problem = JsonSerializer.Deserialize<JsonElement>(text);
+        Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
+        foreach (var internalDetail in new[] { "Exception", "   at ", "Npgsql", "System.", "Contoso.Orders.", "SELECT " })
+        {
+            Assert.DoesNotContain(internalDetail, text);
+        }
+    }
+
+    private async Task<string> TokenForAsync(HttpClient client, string path)
+    {
+        return await client.AccessTokenForNewUserAsync();
+    }
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using Contoso.Orders.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace Contoso.Orders.Api.Tests;
+
+/// <summary>
+/// PostgreSQL goes away while the app runs, then comes back: the app answers 503 quickly meanwhile, recovers without a
+/// restart, and no request of the outage left half-written rows.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class DatabaseOutageTests(ApiFactory api) : IAsyncLifetime
+{
+    private TcpProxy _proxy = null!;
+    private WebApplicationFactory<Program> _app = null!;
+    private HttpClient _client = null!;
+
+    public Task InitializeAsync()
+    {
+        var server = new NpgsqlConnectionStringBuilder(api.Database.ConnectionString);
+        _proxy = new TcpProxy(server.Host!, server.Port);
+        server.Host = "127.0.0.1";
+        server.Port = _proxy.Port;
+        // No connect timeout in the connection string: the app's own default applies.
+        server.Remove("Timeout");
+        _app = api.WithSettings(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = server.ConnectionString });
+        _client = _app.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.DisposeAsync();
+        await _proxy.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_stopped_database_gives_fast_503s_then_the_app_recovers_by_itself_with_nothing_half_written()
+    {
+        var (email, tokens) = await _client.RegisterAndLoginAsync();
+        var accessToken = tokens.GetProperty("accessToken").GetString()!;
+        var newcomer = ApiClient.NewEmail("during-outage");
+
+        _proxy.Refuse();
+
+        await AssertUnavailableAsync(() => _client.GetAsync("/health/ready"), expectProblem: false);
+        await AssertUnavailableAsync(() => _client.RegisterAsync(newcomer));
+        await AssertUnavailableAsync(() => _client.LoginAsync(email));
+        await AssertUnavailableAsync(() => _client.GetMeAsync(accessToken));
+        await AssertUnavailableAsync(() => _client.ChangePasswordAsync(accessToken, ApiClient.Password, "changed during the outage"));
+
+        _proxy.Restore();
+
+        await EventuallyAsync(async () => (await _client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK);
+        Assert.Equal(0L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{newcomer}'"));
+        Assert.Equal(HttpStatusCode.Created, (await _client.RegisterAsync(newcomer)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.LoginAsync(email)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetMeAsync(accessToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_database_that_never_answers_gives_503s_within_seconds_instead_of_hanging()
+    {
+        var (email, _) = await _client.RegisterAndLoginAsync();
+
+        _proxy.Blackhole();
+
+        await AssertUnavailableAsync(() => _client.GetAsync("/health/ready"), expectProblem: false);
+        await AssertUnavailableAsync(() => _client.LoginAsync(email));
+
+        _proxy.Restore();
+        await EventuallyAsync(async () => (await _client.LoginAsync(email)).StatusCode == HttpStatusCode.OK);
+    }
+
+    /// <summary>503 (a Problem Details document for API endpoints), within ten seconds, without internal detail.</summary>
+    private static async Task AssertUnavailableAsync(Func<Task<HttpResponseMessage>> request, bool expectProblem = true)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var response = await request();
+        stopwatch.Stop();
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"The answer took {stopwatch.Elapsed}.");
+        if (!expectProblem)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            return;
+        }
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        var body = problem.GetRawText();
+        Assert.DoesNotContain("Npgsql", body);
+        Assert.DoesNotContain("127.0.0.1", body);
+        Assert.DoesNotContain("   at ", body);
+        Assert.True(response.Headers.RetryAfter is not null, "503 answers say when to retry.");
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The app did not recover within 20 seconds of the database coming back.");
+            await Task.Delay(250);
+        }
+    }
+}

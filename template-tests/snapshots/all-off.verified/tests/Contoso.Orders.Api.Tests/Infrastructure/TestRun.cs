@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Xunit.Abstractions;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: TestCollectionOrderer("Contoso.Orders.Api.Tests.Infrastructure.LogScanRunsLast", "Contoso.Orders.Api.Tests")]
+
+namespace Contoso.Orders.Api.Tests.Infrastructure;
+
+/// <summary>
+/// What the whole test run logged, and every secret that passed through it (passwords and tokens in request and
+/// response bodies, bearer tokens, signing keys, database passwords), for the scan that runs after every other test.
+/// </summary>
+public static class TestRun
+{
+    private static readonly ConcurrentDictionary<string, byte> KnownSecrets = new();
+
+    public static CapturedLogs Logs { get; } = new();
+
+    public static IReadOnlyCollection<string> Secrets => KnownSecrets.Keys.ToList();
+
+    /// <summary>Remembers a value that must never appear in a log; short or repetitive values are not worth a search.</summary>
+    public static void RememberSecret(string? secret)
+    {
+        if (secret is { Length: >= 8 } && secret.Distinct().Count() > 3)
+        {
+            KnownSecrets.TryAdd(secret, 0);
+        }
+    }
+}
+
+/// <summary>Reads every request and response of a test app and remembers the secrets they carry.</summary>
+public sealed class SecretRecorder : IStartupFilter
+{
+    private static readonly string[] SecretFields = ["password", "currentPassword", "newPassword", "accessToken", "refreshToken"];
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, nextMiddleware) =>
+        {
+            var authorization = context.Request.Headers.Authorization.ToString();
+            if (authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+            {
+                TestRun.RememberSecret(authorization["Bearer ".Length..]);
+            }
+
+            context.Request.EnableBuffering();
+            RememberSecretsIn(await new StreamReader(context.Request.Body, leaveOpen: true).ReadToEndAsync());
+            context.Request.Body.Position = 0;
+
+            var originalBody = context.Response.Body;
+            using var copy = new MemoryStream();
+            context.Response.Body = copy;
+            try
+            {
+                await nextMiddleware(context);
+            }
+            finally
+            {
+                copy.Position = 0;
+                RememberSecretsIn(await new StreamReader(copy, leaveOpen: true).ReadToEndAsync());
+                copy.Position = 0;
+                context.Response.Body = originalBody;
+                await copy.CopyToAsync(originalBody);
+            }
+        });
+        next(app);
+    };
+
+    private static void RememberSecretsIn(string json)
+    {
+        if (json.Length is 0 or > 100_000 || json[0] != '{')
+        {
+            return;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (SecretFields.Contains(property.Name) && property.Value.ValueKind == JsonValueKind.String)
+                {
+                    TestRun.RememberSecret(property.Value.GetString());
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a bad-input test): nothing the app could have understood as a secret.
+        }
+    }
+}
+
+/// <summary>Runs the collection that scans the run's logs after every other collection.</summary>
+public sealed class LogScanRunsLast : ITestCollectionOrderer
+{
+    public const string LastCollection = "log-scan";
+
+    public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
+        testCollections.OrderBy(collection => collection.DisplayName.Contains(LastCollection, StringComparison.Ordinal) ? 1 : 0);
+}
+
+[CollectionDefinition(LogScanRunsLast.LastCollection)]
+public sealed class LogScanCollection;

@@ -1,0 +1,24 @@
+using Contoso.Orders.Api.Tests.Infrastructure;
+
+namespace Contoso.Orders.Api.Tests;
+
+/// <summary>
+/// Security checklist point 24 over the whole test run: runs after every other test, and searches everything every
+/// app and process logged for every password, token, signing key and database password the run used.
+/// </summary>
+[Collection(LogScanRunsLast.LastCollection)]
+public sealed class LogScanTests
+{
+    [Fact]
+    public void No_log_of_the_whole_test_run_contains_a_secret()
+    {
+        var logs = TestRun.Logs.Text;
+        var secrets = TestRun.Secrets;
+
+        Assert.True(logs.Length > 10_000, $"Only {logs.Length} characters were logged: is this test running last?");
+        Assert.True(secrets.Count > 20, $"Only {secrets.Count} secrets were seen: is this test running last?");
+        var leaked = secrets.Where(secret => logs.Contains(secret, StringComparison.Ordinal)).ToList();
+        Assert.True(leaked.Count == 0,
+            $"{leaked.Count} of {secrets.Count} secrets appear in the logs, such as one starting with '{leaked.FirstOrDefault()?[..4]}'.");
+    }
+}
