@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AuthTemplate.Api.Admin;
 using AuthTemplate.Api.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -199,59 +200,33 @@ public sealed class AdminTests(ApiFactory api)
         await (await SetStatusAsync(client, adminA, idA, false)).AssertProblemAsync(HttpStatusCode.Conflict);
 
         // A second admin demotes the first; the first, whose token still says admin, cannot demote the last one.
-        var (emailB, _) = await client.RegisterAndLoginAsync();
-        var idB = await IdOfAsync(client, adminA, emailB);
-        Assert.Equal(HttpStatusCode.OK, (await SetRoleAsync(client, adminA, idB, "admin")).StatusCode);
-        var adminB = await LoginTokenAsync(client, emailB, ApiClient.Password);
-        Assert.Equal(HttpStatusCode.OK, (await SetRoleAsync(client, adminB, idA, "user")).StatusCode);
+        var admins = await PromoteSecondAdminAsync(client, adminA, idA);
+        Assert.Equal(HttpStatusCode.OK, (await SetRoleAsync(client, admins.TokenB, idA, "user")).StatusCode);
 
-        await (await SetRoleAsync(client, adminA, idB, "user")).AssertProblemAsync(HttpStatusCode.Conflict);
-        await (await SetStatusAsync(client, adminA, idB, false)).AssertProblemAsync(HttpStatusCode.Conflict);
-        Assert.Equal(1L, await isolated.Factory.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE role = 'admin' AND is_active"));
+        await (await SetRoleAsync(client, adminA, admins.IdB, "user")).AssertProblemAsync(HttpStatusCode.Conflict);
+        await (await SetStatusAsync(client, adminA, admins.IdB, false)).AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(1L, await CountActiveAdminsAsync(isolated));
     }
 
-    [Fact]
-    public async Task Two_admins_demoting_each_other_at_once_leave_one_admin()
+    [Theory]
+    [InlineData("role", "role")]
+    [InlineData("status", "status")]
+    [InlineData("status", "role")]
+    public async Task Two_admins_changing_each_other_at_once_leave_one_active_admin(string changeByA, string changeByB)
     {
         await using var isolated = await IsolatedApi.StartAsync();
         using var client = isolated.Factory.CreateClient();
         var adminA = await LoginTokenAsync(client, ApiFactory.AdminEmail, isolated.Factory.AdminPassword);
-        var idA = (await GetMeJsonAsync(client, adminA)).GetProperty("id").GetString()!;
-        var (emailB, _) = await client.RegisterAndLoginAsync();
-        var idB = await IdOfAsync(client, adminA, emailB);
-        await SetRoleAsync(client, adminA, idB, "admin");
-        var adminB = await LoginTokenAsync(client, emailB, ApiClient.Password);
+        var admins = await PromoteSecondAdminAsync(client, adminA, (await GetMeJsonAsync(client, adminA)).GetProperty("id").GetString()!);
+        Task<HttpResponseMessage> Change(string change, string token, string id) =>
+            change == "role" ? SetRoleAsync(client, token, id, "user") : SetStatusAsync(client, token, id, false);
 
-        var results = await Task.WhenAll(SetRoleAsync(client, adminA, idB, "user"), SetRoleAsync(client, adminB, idA, "user"));
+        var results = await Task.WhenAll(Change(changeByA, admins.TokenA, admins.IdB), Change(changeByB, admins.TokenB, admins.IdA));
 
+        // The loser is refused by the last-admin rule (409) or, when it was deactivated first, at the door (401).
         Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
-        Assert.Single(results, r => r.StatusCode == HttpStatusCode.Conflict);
-        Assert.Equal(1L, await isolated.Factory.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE role = 'admin' AND is_active"));
-    }
-
-    [Fact]
-    public async Task Two_admins_deactivating_each_other_or_one_demoting_as_the_other_deactivates_leave_one_active_admin()
-    {
-        foreach (var secondChange in new[] { "status", "role" })
-        {
-            await using var isolated = await IsolatedApi.StartAsync();
-            using var client = isolated.Factory.CreateClient();
-            var adminA = await LoginTokenAsync(client, ApiFactory.AdminEmail, isolated.Factory.AdminPassword);
-            var idA = (await GetMeJsonAsync(client, adminA)).GetProperty("id").GetString()!;
-            var (emailB, _) = await client.RegisterAndLoginAsync();
-            var idB = await IdOfAsync(client, adminA, emailB);
-            await SetRoleAsync(client, adminA, idB, "admin");
-            var adminB = await LoginTokenAsync(client, emailB, ApiClient.Password);
-
-            var results = await Task.WhenAll(
-                SetStatusAsync(client, adminA, idB, false),
-                secondChange == "status" ? SetStatusAsync(client, adminB, idA, false) : SetRoleAsync(client, adminB, idA, "user"));
-
-            // The loser is refused either by the last-admin rule (409) or, when it was deactivated first, at the door (401).
-            Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
-            Assert.Single(results, r => r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Unauthorized);
-            Assert.Equal(1L, await isolated.Factory.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE role = 'admin' AND is_active"));
-        }
+        Assert.Single(results, r => r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Unauthorized);
+        Assert.Equal(1L, await CountActiveAdminsAsync(isolated));
     }
 
     [Fact]
@@ -291,8 +266,19 @@ public sealed class AdminTests(ApiFactory api)
     [InlineData("short1!")]
     [InlineData("password12345")]
     [InlineData("root-is-my-name-2024")]
-    public async Task A_weak_or_placeholder_admin_password_stops_start_up_without_echoing_it(string password)
+    public void A_weak_or_placeholder_admin_password_is_refused(string password)
     {
+        var result = new AdminSettingsValidator().Validate(null, new AdminSettings { Email = "root@example.com", Password = password });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Admin:Password", result.FailureMessage);
+        Assert.DoesNotContain(password, result.FailureMessage);
+    }
+
+    [Fact]
+    public async Task A_placeholder_admin_password_stops_start_up_without_echoing_it()
+    {
+        const string password = "change-me";
         var result = await ApiProcess.RunAsync(new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -306,6 +292,20 @@ public sealed class AdminTests(ApiFactory api)
         Assert.Contains("Admin:Password", result.StandardError);
         Assert.DoesNotContain(password, result.StandardError + result.StandardOutput);
     }
+
+    private sealed record TwoAdmins(string TokenA, string IdA, string TokenB, string IdB);
+
+    /// <summary>Registers a user, has admin A promote it, and logs it in: two admins, each with a token.</summary>
+    private static async Task<TwoAdmins> PromoteSecondAdminAsync(HttpClient client, string tokenA, string idA)
+    {
+        var (emailB, _) = await client.RegisterAndLoginAsync();
+        var idB = await IdOfAsync(client, tokenA, emailB);
+        Assert.Equal(HttpStatusCode.OK, (await SetRoleAsync(client, tokenA, idB, "admin")).StatusCode);
+        return new TwoAdmins(tokenA, idA, await LoginTokenAsync(client, emailB, ApiClient.Password), idB);
+    }
+
+    private static Task<long> CountActiveAdminsAsync(IsolatedApi isolated) =>
+        isolated.Factory.Database.ScalarAsync<long>("SELECT count(*) FROM users WHERE role = 'admin' AND is_active");
 
     private async Task<string> AdminTokenAsync() => await LoginTokenAsync(_client, ApiFactory.AdminEmail, api.AdminPassword);
 

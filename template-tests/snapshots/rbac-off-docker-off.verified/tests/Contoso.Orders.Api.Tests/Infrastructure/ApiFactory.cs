@@ -81,7 +81,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ApiCollection : ICollectionFixture<ApiFactory>
+public sealed class ApiCollection : ICollectionFixture<ApiFactory>, ICollectionFixture<ApiCollection.Finished>
 {
     public const string Name = "api";
+
+    public sealed class Finished() : FinishedMarker(Name);
 }

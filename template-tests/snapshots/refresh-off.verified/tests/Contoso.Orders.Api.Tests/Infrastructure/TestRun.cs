@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Xunit.Abstractions;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
 [assembly: TestCollectionOrderer("Contoso.Orders.Api.Tests.Infrastructure.LogScanRunsLast", "Contoso.Orders.Api.Tests")]
 
 namespace Contoso.Orders.Api.Tests.Infrastructure;
@@ -17,10 +16,20 @@ namespace Contoso.Orders.Api.Tests.Infrastructure;
 public static class TestRun
 {
     private static readonly ConcurrentDictionary<string, byte> KnownSecrets = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> FinishedGroups = new();
 
     public static CapturedLogs Logs { get; } = new();
 
     public static IReadOnlyCollection<string> Secrets => KnownSecrets.Keys.ToList();
+
+    /// <summary>Marks a group of tests that write logs as finished (called when its fixture is disposed).</summary>
+    public static void MarkFinished(string group) => Finished(group).TrySetResult();
+
+    /// <summary>Completes once every named group of tests has finished.</summary>
+    public static Task WhenFinished(params string[] groups) => Task.WhenAll(groups.Select(group => Finished(group).Task));
+
+    private static TaskCompletionSource Finished(string group) =>
+        FinishedGroups.GetOrAdd(group, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     /// <summary>Remembers a value that must never appear in a log; short or repetitive values are not worth a search.</summary>
     public static void RememberSecret(string? secret)
@@ -95,7 +104,7 @@ public sealed class SecretRecorder : IStartupFilter
     }
 }
 
-/// <summary>Runs the collection that scans the run's logs after every other collection.</summary>
+/// <summary>Starts the collection that scans the run's logs after every other collection.</summary>
 public sealed class LogScanRunsLast : ITestCollectionOrderer
 {
     public const string LastCollection = "log-scan";
@@ -106,3 +115,9 @@ public sealed class LogScanRunsLast : ITestCollectionOrderer
 
 [CollectionDefinition(LogScanRunsLast.LastCollection)]
 public sealed class LogScanCollection;
+
+/// <summary>A fixture whose disposal, after the last test of its collection or class, marks that group finished.</summary>
+public abstract class FinishedMarker(string group) : IDisposable
+{
+    public void Dispose() => TestRun.MarkFinished(group);
+}
