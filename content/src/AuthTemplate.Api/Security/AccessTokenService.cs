@@ -28,7 +28,7 @@ public sealed class AccessTokenService(IOptions<JwtSettings> settings, TimeProvi
             new(JwtRegisteredClaimNames.Email, user.Email),
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
 #if (Rbac)
-            new(AppClaims.Role, user.Role),
+            new(Admin.Roles.ClaimType, user.Role),
 #endif
         };
         var token = Handler.CreateToken(new SecurityTokenDescriptor

@@ -41,9 +41,9 @@ public static class JwtAuthentication
                 RequireSignedTokens = true,
                 RequireExpirationTime = true,
                 ClockSkew = TimeSpan.FromSeconds(30),
-                NameClaimType = AppClaims.Email,
+                NameClaimType = JwtRegisteredClaimNames.Email,
 #if (Rbac)
-                RoleClaimType = AppClaims.Role,
+                RoleClaimType = Admin.Roles.ClaimType,
 #endif
             };
             options.Events = new JwtBearerEvents { OnTokenValidated = LoadActiveUserAsync };

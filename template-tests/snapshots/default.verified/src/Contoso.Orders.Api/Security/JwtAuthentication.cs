@@ -41,8 +41,8 @@ public static class JwtAuthentication
                 RequireSignedTokens = true,
                 RequireExpirationTime = true,
                 ClockSkew = TimeSpan.FromSeconds(30),
-                NameClaimType = AppClaims.Email,
-                RoleClaimType = AppClaims.Role,
+                NameClaimType = JwtRegisteredClaimNames.Email,
+                RoleClaimType = Admin.Roles.ClaimType,
             };
             options.Events = new JwtBearerEvents { OnTokenValidated = LoadActiveUserAsync };
         }

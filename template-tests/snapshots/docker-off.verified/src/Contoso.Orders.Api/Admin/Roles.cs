@@ -3,6 +3,9 @@ namespace Contoso.Orders.Api.Admin;
 /// <summary>The roles a user can have; the access token carries one in its <c>role</c> claim.</summary>
 public static class Roles
 {
+    /// <summary>The access token's claim that carries the role.</summary>
+    public const string ClaimType = "role";
+
     public const string User = "user";
     public const string Admin = "admin";
     public const int MaxLength = 20;

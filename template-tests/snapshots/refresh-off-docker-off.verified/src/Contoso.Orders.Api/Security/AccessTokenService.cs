@@ -27,7 +27,7 @@ public sealed class AccessTokenService(IOptions<JwtSettings> settings, TimeProvi
             new(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new(JwtRegisteredClaimNames.Email, user.Email),
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
-            new(AppClaims.Role, user.Role),
+            new(Admin.Roles.ClaimType, user.Role),
         };
         var token = Handler.CreateToken(new SecurityTokenDescriptor
         {

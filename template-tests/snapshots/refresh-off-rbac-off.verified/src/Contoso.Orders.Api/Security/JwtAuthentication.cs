@@ -41,7 +41,7 @@ public static class JwtAuthentication
                 RequireSignedTokens = true,
                 RequireExpirationTime = true,
                 ClockSkew = TimeSpan.FromSeconds(30),
-                NameClaimType = AppClaims.Email,
+                NameClaimType = JwtRegisteredClaimNames.Email,
             };
             options.Events = new JwtBearerEvents { OnTokenValidated = LoadActiveUserAsync };
         }
