@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Contoso.Orders.Api.Data;
+using Contoso.Orders.Api.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -9,7 +10,8 @@ namespace Contoso.Orders.Api.RefreshTokens;
 
 public sealed record IssuedRefreshToken(string Token, int ExpiresInSeconds);
 
-public sealed record RotatedRefreshToken(Guid UserId, IssuedRefreshToken Token);
+/// <summary>A successful rotation: the token's user (loaded with the token, so the caller needs no second query) and the successor.</summary>
+public sealed record RotatedRefreshToken(User User, IssuedRefreshToken Token);
 
 /// <summary>Issues, rotates and revokes refresh tokens: 256 random bits, opaque, stored only as SHA-256 hashes.</summary>
 public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSettings> settings, TimeProvider time)
@@ -58,7 +60,7 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
         var successor = Add(token.UserId, token.FamilyId);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new RotatedRefreshToken(token.UserId, successor);
+        return new RotatedRefreshToken(token.User, successor);
     }
 
     /// <summary>A logout: revokes the presented token's family. Unknown tokens are ignored.</summary>

@@ -1,10 +1,8 @@
 using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Configuration;
-using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Hosting;
 using Contoso.Orders.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Contoso.Orders.Api.RefreshTokens;
@@ -52,7 +50,7 @@ public static class RefreshTokensApi
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, RefreshTokenStore store, AccessTokenService accessTokens, AppDbContext db, HttpContext httpContext,
+        RefreshRequest request, RefreshTokenStore store, AccessTokenService accessTokens, HttpContext httpContext,
         CancellationToken cancellationToken)
     {
         if (request.Validate() is { Count: > 0 } errors)
@@ -66,8 +64,7 @@ public static class RefreshTokensApi
             return ApiProblems.InvalidRefreshToken();
         }
 
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == rotated.UserId, cancellationToken);
-        var access = accessTokens.Create(user);
+        var access = accessTokens.Create(rotated.User);
         httpContext.Response.PreventCaching();
         return TypedResults.Ok(new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds, rotated.Token.Token, rotated.Token.ExpiresInSeconds));
     }
