@@ -38,9 +38,20 @@ public sealed class LoginTimingTests(ApiFactory api)
         {
             for (var i = 0; i < PairsPerRound; i++)
             {
-                // Each pair back to back, so that whatever else the machine does weighs on both alike.
-                var unknown = await TimeLoginAsync(client, ApiClient.NewEmail("nobody"));
-                var wrongPassword = await TimeLoginAsync(client, email);
+                // Each pair back to back, so that whatever else the machine does weighs on both alike, and in
+                // alternating order, so that being first or second in a pair weighs on both alike too.
+                double unknown, wrongPassword;
+                if (differences.Count % 2 == 0)
+                {
+                    unknown = await TimeLoginAsync(client, ApiClient.NewEmail("nobody"));
+                    wrongPassword = await TimeLoginAsync(client, email);
+                }
+                else
+                {
+                    wrongPassword = await TimeLoginAsync(client, email);
+                    unknown = await TimeLoginAsync(client, ApiClient.NewEmail("nobody"));
+                }
+
                 differences.Add(unknown - wrongPassword);
                 wrongPasswordTimes.Add(wrongPassword);
             }
