@@ -44,10 +44,16 @@ public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptio
 }
 
 /// <summary>Runs <see cref="FirstAdmin"/> when the app starts; a database that is not ready yet only logs a warning.</summary>
-public sealed class FirstAdminAtStartup(IServiceScopeFactory scopes, ILogger<FirstAdminAtStartup> logger) : IHostedService
+public sealed class FirstAdminAtStartup(IServiceScopeFactory scopes, IOptions<AdminSettings> settings, ILogger<FirstAdminAtStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Without a configured admin there is nothing to do: the app starts without setting up EF Core first.
+        if (!settings.Value.IsConfigured)
+        {
+            return;
+        }
+
         try
         {
             await using var scope = scopes.CreateAsyncScope();

@@ -16,7 +16,9 @@ public static class DatabaseRegistration
             return new NpgsqlDataSourceBuilder(settings.ResolveConnectionString()).Build();
         });
 
-        services.AddDbContext<AppDbContext>((serviceProvider, options) => options
+        // Pooled contexts: every authenticated request queries the database, and a context from the pool costs far
+        // less to hand out than a new one.
+        services.AddDbContextPool<AppDbContext>((serviceProvider, options) => options
             .UseNpgsql(serviceProvider.GetRequiredService<NpgsqlDataSource>())
             .UseSnakeCaseNamingConvention());
 

@@ -37,30 +37,38 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
     {
         var hash = Hash(presentedToken);
         var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (successor, successorHash) = NewToken();
 
-        // The row lock makes a second concurrent refresh of the same token wait, then see it spent.
-        var token = await Tokens
-            .FromSql($"SELECT * FROM refresh_tokens WHERE token_hash = {hash} FOR UPDATE")
-            .Include(t => t.User)
-            .SingleOrDefaultAsync(cancellationToken);
-        if (token is null || token.RevokedAt is not null || token.ExpiresAt <= now)
+        // One statement, so one round trip and no transaction held open across round trips. It spends the token only
+        // while the token is live and its user active, inserts the successor in the same family, and returns the
+        // user. Of two concurrent refreshes of one token, the second waits for the first's row lock, then finds the
+        // token spent and matches nothing.
+        var users = await db.Users.FromSql($"""
+            WITH spent AS (
+                UPDATE refresh_tokens AS t SET spent_at = {now}
+                FROM users AS u
+                WHERE t.token_hash = {hash} AND t.spent_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > {now}
+                  AND u.id = t.user_id AND u.is_active
+                RETURNING t.user_id, t.family_id),
+            successor AS (
+                INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
+                SELECT {Guid.CreateVersion7()}, user_id, family_id, {successorHash}, {now}, {now + Lifetime} FROM spent)
+            SELECT u.* FROM users AS u JOIN spent ON u.id = spent.user_id
+            """).AsNoTracking().ToListAsync(cancellationToken);
+        if (users is [var user])
         {
-            return null;
+            return new RotatedRefreshToken(user, successor);
         }
 
-        if (token.SpentAt is not null || token.User is not { IsActive: true })
+        // Refused: a replayed token, or one whose user was deactivated, takes its family down with it.
+        var refused = await Tokens.AsNoTracking().Include(t => t.User)
+            .SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        if (refused is { RevokedAt: null } && refused.ExpiresAt > now && (refused.SpentAt is not null || refused.User is not { IsActive: true }))
         {
-            await RevokeFamilyAsync(token.FamilyId, now, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return null;
+            await RevokeFamilyAsync(refused.FamilyId, now, cancellationToken);
         }
 
-        token.SpentAt = now;
-        var successor = Add(token.UserId, token.FamilyId);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return new RotatedRefreshToken(token.User, successor);
+        return null;
     }
 
     /// <summary>A logout: revokes the presented token's family. Unknown tokens are ignored.</summary>
@@ -93,17 +101,23 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
 
     private IssuedRefreshToken Add(Guid userId, Guid familyId)
     {
-        var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        var (issued, hash) = NewToken();
         var now = time.GetUtcNow();
         Tokens.Add(new RefreshToken
         {
             UserId = userId,
             FamilyId = familyId,
-            TokenHash = Hash(token),
+            TokenHash = hash,
             CreatedAt = now,
             ExpiresAt = now + Lifetime,
         });
-        return new IssuedRefreshToken(token, (int)Lifetime.TotalSeconds);
+        return issued;
+    }
+
+    private (IssuedRefreshToken Token, byte[] Hash) NewToken()
+    {
+        var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        return (new IssuedRefreshToken(token, (int)Lifetime.TotalSeconds), Hash(token));
     }
 
     private Task RevokeFamilyAsync(Guid familyId, DateTimeOffset now, CancellationToken cancellationToken) =>

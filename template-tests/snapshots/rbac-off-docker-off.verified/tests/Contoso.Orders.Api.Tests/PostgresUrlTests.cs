@@ -66,4 +66,30 @@ public sealed class DatabaseSettingsTests
 
         Assert.Equal(DatabaseSettings.DefaultConnectTimeoutSeconds, new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString()).Timeout);
     }
+
+    [Fact]
+    public void A_connection_string_that_does_not_say_gets_multiplexing_automatic_preparation_and_no_reset_on_close()
+    {
+        var settings = new DatabaseSettings { ConnectionString = "Host=db;Database=app;Username=app;Password=secret" };
+
+        var resolved = new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString());
+
+        Assert.True(resolved.Multiplexing);
+        Assert.Equal(DatabaseSettings.DefaultMaxAutoPrepare, resolved.MaxAutoPrepare);
+        Assert.True(resolved.NoResetOnClose);
+    }
+
+    [Theory]
+    [InlineData("Multiplexing=false;Max Auto Prepare=0;No Reset On Close=false")]
+    [InlineData("multiplexing=false;maxautoprepare=0;noresetonclose=false")]
+    public void Multiplexing_preparation_and_reset_given_in_any_spelling_are_kept(string given)
+    {
+        var settings = new DatabaseSettings { ConnectionString = $"Host=db;Database=app;{given}" };
+
+        var resolved = new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString());
+
+        Assert.False(resolved.Multiplexing);
+        Assert.Equal(0, resolved.MaxAutoPrepare);
+        Assert.False(resolved.NoResetOnClose);
+    }
 }
