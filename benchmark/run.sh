@@ -1,0 +1,444 @@
+#!/usr/bin/env bash
+# Benchmarks the generated API (the default variant, every feature on) against its own ceiling and against peers,
+# side by side in one run on this machine:
+#   - the ceiling: GET /health/live of the same app;
+#   - GET /api/v1/users/me, POST /api/v1/auth/refresh, and POST /api/v1/auth/login at the default BCrypt cost beside
+#     one BCrypt verification alone;
+#   - the peer: Microsoft's Identity API endpoints (MapIdentityApi, bearer tokens) on the same PostgreSQL, GET /manage/info;
+#   - start-up to the first 200 and peak memory under load, beside a plain `dotnet new webapi` app;
+#   - a soak mixing login, me and refresh, with the count of each status.
+# Prints a table of figures and ratios against the targets, writes it to benchmark/results/latest.md, and puts it
+# in the README between the benchmark markers.
+#
+# Usage: benchmark/run.sh
+# Needs: the .NET SDK, wrk, curl, jq, PostgreSQL server binaries (Debian: apt-get install -y wrk curl jq postgresql).
+# Settings (environment): BENCHMARK_DURATION (seconds per measurement, 10), BENCHMARK_WARM_UP (seconds of the same
+#   load before each measurement, 15: the JIT needs that long under load to settle), BENCHMARK_SOAK (seconds, 60),
+#   BENCHMARK_CONNECTIONS (32), BENCHMARK_WORK (scratch directory, /tmp/authtemplate-benchmark),
+#   BENCHMARK_BASE_PORT (18480, below the range the kernel hands out to outgoing connections; the run uses it and the four ports after it).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench="$repo/benchmark"
+work=${BENCHMARK_WORK:-/tmp/authtemplate-benchmark}
+duration=${BENCHMARK_DURATION:-10}
+soak=${BENCHMARK_SOAK:-60}
+connections=${BENCHMARK_CONNECTIONS:-32}
+base_port=${BENCHMARK_BASE_PORT:-18480}
+warm_up=${BENCHMARK_WARM_UP:-15}
+wrk_threads=2
+startups=5
+
+pg_port=$base_port
+api_port=$((base_port + 1))
+identity_port=$((base_port + 2))
+plain_port=$((base_port + 3))
+
+logs="$work/logs"
+pids=()
+
+fail() {
+  echo "benchmark: $*" >&2
+  exit 1
+}
+
+step() {
+  printf '\n== %s\n' "$*" >&2
+}
+
+for setting in duration warm_up soak connections base_port; do
+  [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || fail "BENCHMARK_${setting^^} must be a positive whole number, not '${!setting}'."
+done
+((connections >= 8)) || fail "BENCHMARK_CONNECTIONS must be at least 8: the soak splits them among login, me and refresh."
+for tool in dotnet wrk curl jq; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (Debian: apt-get install -y wrk curl jq; .NET SDK: see global.json)."
+done
+for port in "$pg_port" "$api_port" "$identity_port" "$plain_port"; do
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+    fail "port $port is in use; set BENCHMARK_BASE_PORT to the first of five free ports."
+  fi
+done
+
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  # Start-up measurements run in subshells: stop whatever they may have left behind.
+  pkill -f "$work/publish/" 2>/dev/null || true
+  wait 2>/dev/null || true
+  "$repo/scripts/throwaway-postgres.sh" stop "$work/postgres" || true
+}
+trap cleanup EXIT
+
+rm -rf "$work"
+mkdir -p "$logs"
+
+# --- Build everything in Release -----------------------------------------------------------------------------------
+
+# Runs a step with its output in logs/NAME.log, shown only when it fails. (Never echoes the command: its
+# environment may hold the run's database password and signing key.)
+quiet() {
+  local log="$logs/$1.log"
+  shift
+  "$@" >"$log" 2>&1 || { tail -n 40 "$log" >&2; fail "step '$(basename "$log" .log)' failed; its whole output is in $log"; }
+}
+
+# Runs a published app from its own directory, its content root, where it finds its appsettings.json.
+in_dir() {
+  local dir=$1
+  shift
+  (cd "$dir" && exec "$@")
+}
+
+step "Packing the template and generating the default variant"
+quiet pack dotnet pack "$repo/AuthTemplate.csproj" -o "$work/package" -tl:off -nologo
+quiet install dotnet new install "$(ls "$work"/package/*.nupkg)" --debug:custom-hive "$work/hive"
+quiet generate dotnet new authapi -n Contoso.Orders -o "$work/api" --skip-restore --debug:custom-hive "$work/hive" --no-update-check
+
+package_version() {
+  sed -n "s/.*PackageVersion Include=\"$1\" Version=\"\([^\"]*\)\".*/\1/p" "$work/api/Directory.Packages.props"
+}
+bcrypt_version=$(package_version BCrypt.Net-Next)
+npgsql_ef_version=$(package_version Npgsql.EntityFrameworkCore.PostgreSQL)
+aspnet_version=$(package_version Microsoft.AspNetCore.Authentication.JwtBearer)
+[ -n "$bcrypt_version" ] && [ -n "$npgsql_ef_version" ] && [ -n "$aspnet_version" ] \
+  || fail "could not read package versions from the generated Directory.Packages.props."
+
+step "Publishing the API, the Identity peer, a plain webapi and the BCrypt timer (Release)"
+quiet publish-api dotnet publish "$work/api/src/Contoso.Orders.Api" -c Release -o "$work/publish/api" -tl:off -nologo
+
+quiet new-identity dotnet new webapi -n IdentityPeer -o "$work/identity" --no-update-check
+cp "$bench/peers/identity/Program.cs" "$work/identity/Program.cs"
+quiet add-identity dotnet add "$work/identity" package Microsoft.AspNetCore.Identity.EntityFrameworkCore --version "$aspnet_version"
+quiet add-npgsql dotnet add "$work/identity" package Npgsql.EntityFrameworkCore.PostgreSQL --version "$npgsql_ef_version"
+quiet publish-identity dotnet publish "$work/identity" -c Release -o "$work/publish/identity" -tl:off -nologo
+
+quiet new-plain dotnet new webapi -n PlainWebApi -o "$work/plain" --no-update-check
+quiet publish-plain dotnet publish "$work/plain" -c Release -o "$work/publish/plain" -tl:off -nologo
+
+quiet new-bcrypt dotnet new console -n BcryptVerify -o "$work/bcrypt-verify" --no-update-check
+cp "$bench/peers/bcrypt-verify/Program.cs" "$work/bcrypt-verify/Program.cs"
+quiet add-bcrypt dotnet add "$work/bcrypt-verify" package BCrypt.Net-Next --version "$bcrypt_version"
+quiet publish-bcrypt dotnet publish "$work/bcrypt-verify" -c Release -o "$work/publish/bcrypt-verify" -tl:off -nologo
+
+# --- PostgreSQL and the processes under test -----------------------------------------------------------------------
+
+step "Starting PostgreSQL on 127.0.0.1:$pg_port"
+postgres=$("$repo/scripts/throwaway-postgres.sh" start "$work/postgres" "$pg_port")
+pg_version=$(sed -n 's/.*PostgreSQL \([0-9.]*\).*/\1/p' "$work/postgres/server.log" | head -n 1)
+
+signing_key=$(head -c 48 /dev/urandom | base64 -w 0)
+api_env=(
+  ASPNETCORE_ENVIRONMENT=Production
+  "ConnectionStrings__Postgres=$postgres;Database=benchmark_api"
+  "Jwt__SigningKey=$signing_key"
+  # Every request comes from one loopback address: the per-client limit on credential endpoints would measure 429s.
+  RateLimiting__PermitLimit=1000000000
+)
+identity_env=(
+  ASPNETCORE_ENVIRONMENT=Production
+  "ConnectionStrings__Postgres=$postgres;Database=benchmark_identity"
+)
+plain_env=(ASPNETCORE_ENVIRONMENT=Production)
+
+api_command=(dotnet "$work/publish/api/Contoso.Orders.Api.dll")
+identity_command=(dotnet "$work/publish/identity/IdentityPeer.dll")
+plain_command=(dotnet "$work/publish/plain/PlainWebApi.dll")
+
+quiet migrate in_dir "$work/publish/api" env "${api_env[@]}" "${api_command[@]}" migrate
+
+# Starts a process in the background and waits for its first 200 at the URL; sets started_pid and started_ms (from
+# just before the process was created to the first 200).
+start_and_wait() {
+  local name=$1 port=$2 path=$3
+  shift 3
+  local began now
+  began=$(date +%s%N)
+  # The last argument is the app's dll, in its publish directory. The subshell becomes the app (exec), so that
+  # started_pid is the app's own process: the one to stop and whose memory to read.
+  (cd "$(dirname "${@: -1}")" && exec env "$@" --urls "http://127.0.0.1:$port" >>"$logs/$name.log" 2>&1) &
+  started_pid=$!
+  pids+=("$started_pid")
+  until curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$port$path"; do
+    kill -0 "$started_pid" 2>/dev/null || fail "$name exited while starting; see $logs/$name.log"
+    now=$(date +%s%N)
+    ((now - began < 60000000000)) || fail "$name gave no 200 on $path within 60 s; see $logs/$name.log"
+  done
+  now=$(date +%s%N)
+  started_ms=$(((now - began) / 1000000))
+}
+
+stop() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# Peak resident memory of a process so far, in MB.
+peak_memory_mb() {
+  awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
+}
+
+median() {
+  sort -n | awk '{ values[NR] = $1 } END { print values[int((NR + 1) / 2)] }'
+}
+
+# Start-up: one discarded start (so that every app starts with warm file caches), then the median of the others.
+measure_startup() {
+  local name=$1 port=$2 path=$3
+  shift 3
+  local i times=()
+  for ((i = 0; i <= startups; i++)); do
+    start_and_wait "$name-startup" "$port" "$path" "$@"
+    stop "$started_pid"
+    ((i == 0)) || times+=("$started_ms")
+  done
+  printf '%s\n' "${times[@]}" | median
+}
+
+step "Start-up to the first 200, median of $startups starts each"
+api_startup_ms=$(measure_startup api "$api_port" /health/ready "${api_env[@]}" "${api_command[@]}")
+# The same without the database: how much of the start-up is the first connection to PostgreSQL.
+api_live_startup_ms=$(measure_startup api "$api_port" /health/live "${api_env[@]}" "${api_command[@]}")
+plain_startup_ms=$(measure_startup plain "$plain_port" /weatherforecast "${plain_env[@]}" "${plain_command[@]}")
+echo "api ${api_startup_ms} ms (${api_live_startup_ms} ms to /health/live), plain webapi ${plain_startup_ms} ms" >&2
+
+# --- Load ----------------------------------------------------------------------------------------------------------
+
+export BENCHMARK_WRK_DIR="$bench/wrk" BENCHMARK_WRK_THREADS=$wrk_threads
+clock_ticks=$(getconf CLK_TCK)
+
+# CPU time (clock ticks) used so far by the app under test (app_pid) and by every PostgreSQL process.
+app_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$app_pid/stat"
+}
+postgres_ticks() {
+  local pid total=0
+  for pid in $(pgrep -u postgres postgres || true); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+# Runs wrk with one of the benchmark's scripts against the app app_pid and prints its BENCH line, with the CPU
+# time the app and PostgreSQL spent per request; the whole output goes to the log.
+run_wrk() {
+  local name=$1 script=$2 threads=$3 conns=$4 seconds=$5
+  shift 5
+  local log="$logs/wrk-$name.log" app_before postgres_before line
+  app_before=$(app_ticks)
+  postgres_before=$(postgres_ticks)
+  wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s --latency -s "$bench/wrk/$script" "$@" >"$log" 2>&1 \
+    || { cat "$log" >&2; fail "wrk failed for $name"; }
+  line=$(grep '^BENCH ' "$log") || fail "wrk printed no figures for $name; see $log"
+  awk -v line="$line" -v app=$(($(app_ticks) - app_before)) -v db=$(($(postgres_ticks) - postgres_before)) -v hz="$clock_ticks" '
+    BEGIN {
+      match(line, /requests=[0-9]+/); requests = substr(line, RSTART + 9, RLENGTH - 9)
+      printf "%s app_us=%.0f db_us=%.0f\n", line, app * 1e6 / hz / requests, db * 1e6 / hz / requests
+    }'
+}
+
+# Reads one field (requests, rps, p50_ms, p99_ms, socket_errors, statuses...) from a BENCH line.
+field() {
+  tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
+}
+
+# Requests of a BENCH line whose status is not the expected one, plus socket errors.
+unexpected() {
+  local line=$1 expected=$2
+  local others
+  others=$(field "$line" statuses | tr ',' '\n' | awk -F: -v ok="$expected" '$1 != ok { sum += $2 } END { print sum + 0 }')
+  echo $((others + $(field "$line" socket_errors)))
+}
+
+# A warm-up run of the same load, then the measured run: measure NAME SCRIPT THREADS CONNECTIONS WRK-ARGS...
+measure() {
+  local name=$1 script=$2 threads=$3 conns=$4
+  shift 4
+  run_wrk "$name-warm-up" "$script" "$threads" "$conns" "$warm_up" "$@" >/dev/null
+  run_wrk "$name" "$script" "$threads" "$conns" "$duration" "$@"
+}
+
+json_post() {
+  curl -fsS --max-time 30 -H 'Content-Type: application/json' -d "$2" "$1"
+}
+
+email="bench-$(date +%s)@example.com"
+password="benchmark-$(head -c 12 /dev/urandom | base64 -w 0 | tr '+/' '-_')"
+export BENCHMARK_EMAIL=$email BENCHMARK_PASSWORD=$password
+credentials=$(jq -nc --arg email "$email" --arg password "$password" '{email: $email, password: $password}')
+api="http://127.0.0.1:$api_port"
+
+step "Starting the API and seeding a user"
+start_and_wait api "$api_port" /health/ready "${api_env[@]}" "${api_command[@]}"
+api_pid=$started_pid
+app_pid=$api_pid
+json_post "$api/api/v1/auth/register" "$credentials" >/dev/null
+access_token=$(json_post "$api/api/v1/auth/login" "$credentials" | jq -er .accessToken)
+
+# Each login starts a token family; the refresh measurement needs one family per connection and some spare.
+seed_refresh_tokens() {
+  local file=$1 count=$2
+  seq "$count" | xargs -P 2 -I{} sh -c 'curl -fsS --max-time 30 -H "Content-Type: application/json" -d "$1" "$2" | jq -er .refreshToken' _ \
+    "$credentials" "$api/api/v1/auth/login" >"$file"
+  [ "$(wc -l <"$file")" -eq "$count" ] || fail "seeding $count refresh tokens gave $(wc -l <"$file")."
+}
+
+step "Ceiling: GET /health/live"
+ceiling=$(measure ceiling fixed.lua "$wrk_threads" "$connections" "$api/health/live")
+echo "$ceiling" >&2
+
+step "GET /api/v1/users/me"
+me=$(measure me fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $access_token" "$api/api/v1/users/me")
+echo "$me" >&2
+
+step "POST /api/v1/auth/refresh"
+refresh_token=$(json_post "$api/api/v1/auth/login" "$credentials" | jq -er .refreshToken)
+for _ in $(seq 50); do
+  refresh_token=$(json_post "$api/api/v1/auth/refresh" "{\"refreshToken\":\"$refresh_token\"}" | jq -er .refreshToken)
+done
+export BENCHMARK_REFRESH_TOKENS="$work/refresh-tokens"
+# Every token is spent once: the warm-up and the measurement each start from tokens of their own.
+seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((connections + connections / 2))
+run_wrk refresh-warm-up refresh.lua "$wrk_threads" "$connections" "$warm_up" "$api" >/dev/null
+seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((connections + connections / 2))
+refresh=$(run_wrk refresh refresh.lua "$wrk_threads" "$connections" "$duration" "$api")
+echo "$refresh" >&2
+
+step "POST /api/v1/auth/login, one connection, beside one BCrypt verification alone"
+login=$(measure login login.lua 1 1 "$api/api/v1/auth/login")
+echo "$login" >&2
+bcrypt_cost=$(jq -r '.Auth.BcryptWorkFactor' "$work/publish/api/appsettings.json")
+verify=$(dotnet "$work/publish/bcrypt-verify/BcryptVerify.dll" "$bcrypt_cost" 30)
+echo "one verification at cost $bcrypt_cost: $verify" >&2
+
+step "Soak: ${soak} s mixing me, refresh and login over $connections connections"
+login_connections=1
+refresh_connections=$((connections / 4))
+me_connections=$((connections - refresh_connections - login_connections))
+seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((refresh_connections * 2))
+run_wrk soak-me fixed.lua 1 "$me_connections" "$soak" -H "Authorization: Bearer $access_token" "$api/api/v1/users/me" >"$work/soak-me" &
+soak_me_pid=$!
+BENCHMARK_WRK_THREADS=1 run_wrk soak-refresh refresh.lua 1 "$refresh_connections" "$soak" "$api" >"$work/soak-refresh" &
+soak_refresh_pid=$!
+run_wrk soak-login login.lua 1 "$login_connections" "$soak" "$api/api/v1/auth/login" >"$work/soak-login" &
+soak_login_pid=$!
+wait "$soak_me_pid" && wait "$soak_refresh_pid" && wait "$soak_login_pid" || fail "the soak's load generators failed; see $logs"
+soak_me=$(cat "$work/soak-me") soak_refresh=$(cat "$work/soak-refresh") soak_login=$(cat "$work/soak-login")
+printf '%s\n' "$soak_me" "$soak_refresh" "$soak_login" >&2
+curl -fs -o /dev/null "$api/health/live" || fail "the API stopped answering after the soak; see $logs/api.log"
+api_memory_mb=$(peak_memory_mb "$api_pid")
+stop "$api_pid"
+
+step "Peer: Identity API endpoints, GET /manage/info"
+identity="http://127.0.0.1:$identity_port"
+start_and_wait identity "$identity_port" /health/live "${identity_env[@]}" "${identity_command[@]}"
+identity_pid=$started_pid
+app_pid=$identity_pid
+identity_password="Bench-$(head -c 9 /dev/urandom | base64 -w 0 | tr '+/' 'xy')-7a"
+identity_credentials=$(jq -nc --arg email "$email" --arg password "$identity_password" '{email: $email, password: $password}')
+json_post "$identity/register" "$identity_credentials" >/dev/null
+identity_token=$(json_post "$identity/login" "$identity_credentials" | jq -er .accessToken)
+peer=$(measure peer fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $identity_token" "$identity/manage/info")
+echo "$peer" >&2
+identity_memory_mb=$(peak_memory_mb "$identity_pid")
+stop "$identity_pid"
+
+step "Plain webapi under the same load: GET /weatherforecast"
+start_and_wait plain "$plain_port" /weatherforecast "${plain_env[@]}" "${plain_command[@]}"
+plain_pid=$started_pid
+app_pid=$plain_pid
+plain=$(measure plain fixed.lua "$wrk_threads" "$connections" "http://127.0.0.1:$plain_port/weatherforecast")
+echo "$plain" >&2
+plain_memory_mb=$(peak_memory_mb "$plain_pid")
+stop "$plain_pid"
+
+# --- Report --------------------------------------------------------------------------------------------------------
+
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+
+# "yes" when the ratio meets the target: at_least or at_most.
+verdict() {
+  awk -v value="$1" -v how="$2" -v target="$3" 'BEGIN {
+    met = (how == "at_least") ? value >= target : value <= target
+    print met ? "yes" : "**no**"
+  }'
+}
+
+figures() {
+  local line=$1
+  printf '%s req/s; p50 %s ms, p99 %s ms' "$(field "$line" rps)" "$(field "$line" p50_ms)" "$(field "$line" p99_ms)"
+}
+
+cpu_per_request() {
+  local line=$1
+  printf '%s µs app, %s µs PostgreSQL' "$(field "$line" app_us)" "$(field "$line" db_us)"
+}
+
+five_xx() {
+  field "$1" statuses | tr ',' '\n' | awk -F: '$1 >= 500 { sum += $2 } END { print sum + 0 }'
+}
+
+statuses_of() {
+  local line=$1 errors
+  errors=$(field "$line" socket_errors)
+  printf '%s' "$(field "$line" statuses | sed 's/,/, /g')"
+  ((errors == 0)) || printf ', %s socket errors' "$errors"
+}
+
+me_ceiling=$(ratio "$(field "$me" rps)" "$(field "$ceiling" rps)")
+me_peer=$(ratio "$(field "$me" rps)" "$(field "$peer" rps)")
+refresh_ceiling=$(ratio "$(field "$refresh" rps)" "$(field "$ceiling" rps)")
+verify_ms=$(field "$verify" median_ms)
+login_verify=$(ratio "$(field "$login" p50_ms)" "$verify_ms")
+startup_ratio=$(ratio "$api_startup_ms" "$plain_startup_ms")
+memory_ratio=$(ratio "$api_memory_mb" "$plain_memory_mb")
+soak_5xx=$(($(five_xx "$soak_me") + $(five_xx "$soak_refresh") + $(five_xx "$soak_login")))
+soak_unexpected=$(($(unexpected "$soak_me" 200) + $(unexpected "$soak_refresh" 200) + $(unexpected "$soak_login" 200)))
+for line in "$ceiling" "$me" "$refresh" "$login" "$peer" "$plain"; do
+  [ "$(unexpected "$line" 200)" -eq 0 ] || fail "a measurement saw other statuses than 200: $line"
+done
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+memory_gb=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
+os=$(. /etc/os-release && echo "$PRETTY_NAME")
+dotnet_version=$(dotnet --version)
+# wrk --version prints its version and then exits 1.
+wrk_version=$( (wrk --version 2>&1 || true) | head -n 1 | awk '{ print $2 }')
+
+mkdir -p "$bench/results"
+report="$bench/results/latest.md"
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), ${memory_gb} GB RAM, $os; .NET SDK $dotnet_version, wrk $wrk_version, PostgreSQL $pg_version (fsync off); the load generator, the app and PostgreSQL share the machine. $connections connections over $wrk_threads wrk threads for ${duration} s after a ${warm_up} s warm-up, unless said otherwise."
+  echo
+  echo "| Measure | Figures | CPU per request | Ratio | Target | Met |"
+  echo "|---|---|---|---|---|---|"
+  echo "| Ceiling: \`GET /health/live\` | $(figures "$ceiling") | $(cpu_per_request "$ceiling") | | | |"
+  echo "| \`GET /api/v1/users/me\` (JWT validation, one database read) | $(figures "$me") | $(cpu_per_request "$me") | ${me_ceiling}x the ceiling | at least 0.30x | $(verdict "$me_ceiling" at_least 0.30) |"
+  echo "| Identity API endpoints: \`GET /manage/info\` | $(figures "$peer") | $(cpu_per_request "$peer") | me is ${me_peer}x the peer | at least 1.0x | $(verdict "$me_peer" at_least 1.0) |"
+  echo "| \`POST /api/v1/auth/refresh\` (rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | ${refresh_ceiling}x the ceiling | at least 0.15x | $(verdict "$refresh_ceiling" at_least 0.15) |"
+  echo "| \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login") | $(cpu_per_request "$login") | p50 is ${login_verify}x one verification alone (${verify_ms} ms) | at most 1.2x | $(verdict "$login_verify" at_most 1.2) |"
+  echo "| Start-up to the first 200 of \`/health/ready\`, median of $startups | ${api_startup_ms} ms (${api_live_startup_ms} ms to the first 200 of \`/health/live\`, which needs no database); plain webapi ${plain_startup_ms} ms to \`/weatherforecast\` | | ${startup_ratio}x plain webapi | at most 1.5x | $(verdict "$startup_ratio" at_most 1.5) |"
+  echo "| Peak memory (VmHWM) under load | ${api_memory_mb} MB after every phase and the soak; plain webapi ${plain_memory_mb} MB; Identity peer ${identity_memory_mb} MB | | ${memory_ratio}x plain webapi | at most 1.5x | $(verdict "$memory_ratio" at_most 1.5) |"
+  echo "| Soak, ${soak} s: me over $me_connections connections | $(figures "$soak_me"); $(statuses_of "$soak_me") | | | | |"
+  echo "| Soak: refresh over $refresh_connections connections | $(figures "$soak_refresh"); $(statuses_of "$soak_refresh") | | | | |"
+  echo "| Soak: login over $login_connections connection | $(figures "$soak_login"); $(statuses_of "$soak_login") | | | | |"
+  echo "| Soak: 5xx responses | $soak_5xx ($soak_unexpected responses other than 200 in all) | | | zero 5xx | $(verdict "$soak_5xx" at_most 0) |"
+} >"$report"
+
+# The README shows the latest table between its markers.
+readme="$repo/README.md"
+if grep -q '<!-- benchmark:start -->' "$readme"; then
+  awk -v report="$report" '
+    /<!-- benchmark:end -->/ { skipping = 0; print "" }
+    !skipping { print }
+    /<!-- benchmark:start -->/ { print ""; while ((getline line < report) > 0) print line; skipping = 1 }
+  ' "$readme" >"$work/README.md"
+  cp "$work/README.md" "$readme"
+fi
+
+echo >&2
+cat "$report"
+echo >&2
+echo "Written to ${report#"$repo"/}; the README shows it too." >&2
