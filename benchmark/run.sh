@@ -15,7 +15,8 @@
 # Settings (environment): BENCHMARK_DURATION (seconds per measurement, 10), BENCHMARK_WARM_UP (seconds of the same
 #   load before each measurement, 15: the JIT needs that long under load to settle), BENCHMARK_SOAK (seconds, 60),
 #   BENCHMARK_CONNECTIONS (32), BENCHMARK_WORK (scratch directory, /tmp/authtemplate-benchmark),
-#   BENCHMARK_BASE_PORT (18480, below the range the kernel hands out to outgoing connections; the run uses it and the four ports after it).
+#   BENCHMARK_BASE_PORT (18480, below the range the kernel hands out to outgoing connections; the run uses it and
+#   the three ports after it).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,10 +55,14 @@ for tool in dotnet wrk curl jq; do
   command -v "$tool" >/dev/null || fail "$tool is missing (Debian: apt-get install -y wrk curl jq; .NET SDK: see global.json)."
 done
 for port in "$pg_port" "$api_port" "$identity_port" "$plain_port"; do
-  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
-    fail "port $port is in use; set BENCHMARK_BASE_PORT to the first of five free ports."
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    fail "port $port is in use; set BENCHMARK_BASE_PORT to the first of four free ports."
   fi
 done
+# The scratch directory is emptied at the start of every run: refuse one that this script did not make.
+if [ -e "$work" ] && [ ! -e "$work/.authtemplate-benchmark" ] && [ -n "$(ls -A "$work" 2>/dev/null)" ]; then
+  fail "BENCHMARK_WORK=$work is not empty and was not made by this script; name a new or empty directory."
+fi
 
 cleanup() {
   for pid in "${pids[@]}"; do
@@ -72,6 +77,7 @@ trap cleanup EXIT
 
 rm -rf "$work"
 mkdir -p "$logs"
+touch "$work/.authtemplate-benchmark"
 
 # --- Build everything in Release -----------------------------------------------------------------------------------
 
