@@ -310,6 +310,37 @@ seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((connections + connections / 2
 refresh=$(run_wrk refresh refresh.lua "$wrk_threads" "$connections" "$duration" "$api")
 echo "$refresh" >&2
 
+step "Refresh's statement alone in PostgreSQL (pgbench, 8 clients): the most an app that cost nothing could reach"
+# The statement RefreshTokenStore.RotateAsync sends, on the tokens the measurement above spent (spending one again
+# costs the same work), without the conditions that would now make it match nothing.
+pg_setting() {
+  tr ';' '\n' <<<"$postgres" | sed -n "s/^$1=//p"
+}
+pg_bin=$(dirname "$(readlink -f "$(command -v pg_ctl 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)")")
+export PGPASSWORD
+PGPASSWORD=$(pg_setting Password)
+pg_connection=(-h "$(pg_setting Host)" -p "$(pg_setting Port)" -U "$(pg_setting Username)" -d benchmark_api)
+quiet hashes "$pg_bin/psql" "${pg_connection[@]}" -v ON_ERROR_STOP=1 -c \
+  "CREATE TABLE benchmark_hashes AS SELECT row_number() OVER () AS n, token_hash AS hash FROM refresh_tokens WHERE spent_at IS NOT NULL; CREATE UNIQUE INDEX ON benchmark_hashes (n); ANALYZE benchmark_hashes;"
+spent_tokens=$("$pg_bin/psql" "${pg_connection[@]}" -Atc "SELECT count(*) FROM benchmark_hashes")
+cat >"$work/rotation.sql" <<SQL
+\\set n random(1, $spent_tokens)
+WITH spent AS (
+    UPDATE refresh_tokens AS t SET spent_at = now()
+    FROM users AS u
+    WHERE t.token_hash = (SELECT hash FROM benchmark_hashes WHERE n = :n) AND u.id = t.user_id AND u.is_active
+    RETURNING t.user_id, t.family_id),
+successor AS (
+    INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
+    SELECT gen_random_uuid(), user_id, family_id, sha256(random()::text::bytea), now(), now() + interval '14 days' FROM spent)
+SELECT u.* FROM users AS u JOIN spent ON u.id = spent.user_id;
+SQL
+quiet pgbench "$pg_bin/pgbench" "${pg_connection[@]}" -n -M prepared -c 8 -j 2 -T "$duration" -f "$work/rotation.sql"
+rotation_tps=$(awk '/^tps = / { printf "%.1f", $3 }' "$logs/pgbench.log")
+[ -n "$rotation_tps" ] || fail "pgbench printed no tps; see $logs/pgbench.log"
+
+echo "the rotation statement alone: $rotation_tps per second" >&2
+
 step "POST /api/v1/auth/login, one connection, beside one BCrypt verification alone"
 login=$(measure login login.lua 1 1 "$api/api/v1/auth/login")
 echo "$login" >&2
@@ -396,6 +427,7 @@ statuses_of() {
 me_ceiling=$(ratio "$(field "$me" rps)" "$(field "$ceiling" rps)")
 me_peer=$(ratio "$(field "$me" rps)" "$(field "$peer" rps)")
 refresh_ceiling=$(ratio "$(field "$refresh" rps)" "$(field "$ceiling" rps)")
+rotation_ceiling=$(ratio "$rotation_tps" "$(field "$ceiling" rps)")
 verify_ms=$(field "$verify" median_ms)
 login_verify=$(ratio "$(field "$login" p50_ms)" "$verify_ms")
 startup_ratio=$(ratio "$api_startup_ms" "$plain_startup_ms")
@@ -424,6 +456,7 @@ report="$bench/results/latest.md"
   echo "| \`GET /api/v1/users/me\` (JWT validation, one database read) | $(figures "$me") | $(cpu_per_request "$me") | ${me_ceiling}x the ceiling | at least 0.30x | $(verdict "$me_ceiling" at_least 0.30) |"
   echo "| Identity API endpoints: \`GET /manage/info\` | $(figures "$peer") | $(cpu_per_request "$peer") | me is ${me_peer}x the peer | at least 1.0x | $(verdict "$me_peer" at_least 1.0) |"
   echo "| \`POST /api/v1/auth/refresh\` (rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | ${refresh_ceiling}x the ceiling | at least 0.15x | $(verdict "$refresh_ceiling" at_least 0.15) |"
+  echo "| Refresh's statement alone in PostgreSQL (pgbench, 8 clients, no app) | $rotation_tps statements/s | | ${rotation_ceiling}x the ceiling: the most refresh could reach if the app cost nothing | | |"
   echo "| \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login") | $(cpu_per_request "$login") | p50 is ${login_verify}x one verification alone (${verify_ms} ms) | at most 1.2x | $(verdict "$login_verify" at_most 1.2) |"
   echo "| Start-up to the first 200 of \`/health/ready\`, median of $startups | ${api_startup_ms} ms (${api_live_startup_ms} ms to the first 200 of \`/health/live\`, which needs no database); plain webapi ${plain_startup_ms} ms to \`/weatherforecast\` | | ${startup_ratio}x plain webapi | at most 1.5x | $(verdict "$startup_ratio" at_most 1.5) |"
   echo "| Peak memory (VmHWM) under load | ${api_memory_mb} MB after every phase and the soak; plain webapi ${plain_memory_mb} MB; Identity peer ${identity_memory_mb} MB | | ${memory_ratio}x plain webapi | at most 1.5x | $(verdict "$memory_ratio" at_most 1.5) |"
