@@ -77,6 +77,5 @@ public static class JwtAuthentication
 
             services.GetRequiredService<CurrentUser>().Set(user);
         }
-
     }
 }

@@ -74,6 +74,5 @@ public static class JwtAuthentication
 
             services.GetRequiredService<CurrentUser>().Set(user);
         }
-
     }
 }

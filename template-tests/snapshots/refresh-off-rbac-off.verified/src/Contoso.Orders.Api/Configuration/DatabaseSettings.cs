@@ -40,34 +40,36 @@ public sealed class DatabaseSettings
                 ? fromUrl
                 : throw new InvalidOperationException($"Neither {ConnectionStringKey} nor {DatabaseUrlKey} holds a usable value.");
 
-        // Npgsql's own builder knows every keyword whether given or not; a plain one knows only those given.
+        // Npgsql's own builder knows every keyword whether given or not; a plain one knows only those given, in the
+        // spelling given ("Max Auto Prepare" or "maxautoprepare"), so both sides are compared without spaces or case.
         var given = new DbConnectionStringBuilder { ConnectionString = configured }.Keys.Cast<string>()
             .Select(Keyword)
             .ToHashSet(StringComparer.Ordinal);
+        bool Says(string property) => given.Contains(Keyword(property));
+
         var resolved = new NpgsqlConnectionStringBuilder(configured);
-        if (!given.Contains(Keyword(nameof(NpgsqlConnectionStringBuilder.Timeout))))
+        if (!Says(nameof(resolved.Timeout)))
         {
             resolved.Timeout = DefaultConnectTimeoutSeconds;
         }
 
-        if (!given.Contains(Keyword(nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare))))
+        if (!Says(nameof(resolved.Multiplexing)))
+        {
+            resolved.Multiplexing = true;
+        }
+
+        if (!Says(nameof(resolved.MaxAutoPrepare)))
         {
             resolved.MaxAutoPrepare = DefaultMaxAutoPrepare;
         }
 
-        if (!given.Contains(Keyword(nameof(NpgsqlConnectionStringBuilder.NoResetOnClose))))
+        if (!Says(nameof(resolved.NoResetOnClose)))
         {
             resolved.NoResetOnClose = true;
-        }
-
-        if (!given.Contains(Keyword(nameof(NpgsqlConnectionStringBuilder.Multiplexing))))
-        {
-            resolved.Multiplexing = true;
         }
 
         return resolved.ConnectionString;
     }
 
-    /// <summary>A connection string keyword in one spelling: "Max Auto Prepare" and "maxautoprepare" are the same.</summary>
     private static string Keyword(string keyword) => keyword.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
 }

@@ -75,6 +75,5 @@ public static class JwtAuthentication
 
             services.GetRequiredService<CurrentUser>().Set(user);
         }
-
     }
 }
