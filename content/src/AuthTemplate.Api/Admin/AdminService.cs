@@ -1,8 +1,5 @@
 using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Domain;
-#if (RefreshTokens)
-using AuthTemplate.Api.RefreshTokens;
-#endif
 using AuthTemplate.Api.Users;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,11 +12,7 @@ public enum AdminChange
     WouldLeaveNoActiveAdmin,
 }
 
-#if (RefreshTokens)
-public sealed class AdminService(AppDbContext db, RefreshTokenStore refreshTokens)
-#else
-public sealed class AdminService(AppDbContext db)
-#endif
+public sealed class AdminService(AppDbContext db, UserSessions sessions)
 {
     public async Task<UserPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
     {
@@ -65,12 +58,11 @@ public sealed class AdminService(AppDbContext db)
         }
 
         await db.SaveChangesAsync(cancellationToken);
-#if (RefreshTokens)
         if (!user.IsActive)
         {
-            await refreshTokens.RevokeAllAsync(user.Id, cancellationToken);
+            await sessions.EndAllAsync(user.Id, cancellationToken);
         }
-#endif
+
         await transaction.CommitAsync(cancellationToken);
         return (AdminChange.Done, user);
     }

@@ -10,7 +10,7 @@ namespace AuthTemplate.Api.Admin;
 /// Makes sure the configured first admin exists and is an admin. Runs in the <c>migrate</c> command and at start-up,
 /// so that a fresh deployment always has an admin.
 /// </summary>
-public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptions<AdminSettings> settings, ILogger<FirstAdmin> logger)
+public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptions<AdminSettings> settings, ILogger<FirstAdmin> logger) : IDatabaseSeed
 {
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {

@@ -11,12 +11,6 @@ public static class ApiProblems
     public static ProblemHttpResult EmailAlreadyRegistered() =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This email is already registered.");
 
-#if (RefreshTokens)
-    /// <summary>The same answer for an unknown, expired, revoked or spent refresh token.</summary>
-    public static ProblemHttpResult InvalidRefreshToken() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is invalid or expired.");
-
-#endif
     /// <summary>Token responses must not be stored by browsers or proxies (RFC 6749 5.1).</summary>
     public static void PreventCaching(this HttpResponse response)
     {

@@ -1,6 +1,3 @@
-#if (Rbac)
-using AuthTemplate.Api.Admin;
-#endif
 using AuthTemplate.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -19,9 +16,11 @@ public static class MigrateCommand
             var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
             await db.Database.MigrateAsync();
             logger.LogInformation("Database is up to date; {Count} migration(s) applied", pending.Count);
-#if (Rbac)
-            await scope.ServiceProvider.GetRequiredService<FirstAdmin>().EnsureAsync(CancellationToken.None);
-#endif
+            foreach (var seed in scope.ServiceProvider.GetServices<IDatabaseSeed>())
+            {
+                await seed.EnsureAsync(CancellationToken.None);
+            }
+
             return 0;
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)

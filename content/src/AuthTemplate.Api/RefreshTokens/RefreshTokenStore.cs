@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Domain;
+using AuthTemplate.Api.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -14,7 +15,7 @@ public sealed record IssuedRefreshToken(string Token, int ExpiresInSeconds);
 public sealed record RotatedRefreshToken(User User, IssuedRefreshToken Token);
 
 /// <summary>Issues, rotates and revokes refresh tokens: 256 random bits, opaque, stored only as SHA-256 hashes.</summary>
-public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSettings> settings, TimeProvider time)
+public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSettings> settings, TimeProvider time) : IUserSessionStore
 {
     private TimeSpan Lifetime => TimeSpan.FromDays(settings.Value.RefreshTokenDays);
 
@@ -82,8 +83,8 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
         }
     }
 
-    /// <summary>Logout everywhere, a password change or a deactivation: revokes every family of the user.</summary>
-    public Task RevokeAllAsync(Guid userId, CancellationToken cancellationToken)
+    /// <summary>Every session of the user ends (see <see cref="UserSessions"/>): every family of the user is revoked.</summary>
+    public Task EndAllAsync(Guid userId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         return Tokens.Where(t => t.UserId == userId && t.RevokedAt == null)

@@ -9,8 +9,14 @@ namespace AuthTemplate.Api.Security;
 
 public sealed record AccessToken(string Token, int ExpiresInSeconds);
 
+/// <summary>Claims a feature adds to every access token (the role, for one).</summary>
+public interface IAccessTokenClaims
+{
+    IEnumerable<Claim> For(User user);
+}
+
 /// <summary>Issues short-lived JWT access tokens (RFC 9068 profile: <c>typ: at+jwt</c>).</summary>
-public sealed class AccessTokenService(IOptions<JwtSettings> settings, TimeProvider time)
+public sealed class AccessTokenService(IOptions<JwtSettings> settings, TimeProvider time, IEnumerable<IAccessTokenClaims> featureClaims)
 {
     public const string TokenType = "at+jwt";
 
@@ -27,10 +33,8 @@ public sealed class AccessTokenService(IOptions<JwtSettings> settings, TimeProvi
             new(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new(JwtRegisteredClaimNames.Email, user.Email),
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
-#if (Rbac)
-            new(Admin.Roles.ClaimType, user.Role),
-#endif
         };
+        claims.AddRange(featureClaims.SelectMany(source => source.For(user)));
         var token = Handler.CreateToken(new SecurityTokenDescriptor
         {
             TokenType = TokenType,

@@ -43,9 +43,6 @@ public static class JwtAuthentication
                 RequireExpirationTime = true,
                 ClockSkew = TimeSpan.FromSeconds(30),
                 NameClaimType = JwtRegisteredClaimNames.Email,
-#if (Rbac)
-                RoleClaimType = Admin.Roles.ClaimType,
-#endif
             };
             options.Events = new JwtBearerEvents { OnTokenValidated = LoadActiveUserAsync };
         }

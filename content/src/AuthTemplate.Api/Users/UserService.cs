@@ -1,17 +1,10 @@
 using AuthTemplate.Api.Data;
-#if (RefreshTokens)
-using AuthTemplate.Api.RefreshTokens;
-#endif
 using AuthTemplate.Api.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace AuthTemplate.Api.Users;
 
-#if (RefreshTokens)
-public sealed class UserService(AppDbContext db, PasswordHasher passwords, RefreshTokenStore refreshTokens)
-#else
-public sealed class UserService(AppDbContext db, PasswordHasher passwords)
-#endif
+public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserSessions sessions)
 {
     /// <summary>False when the current password is wrong; nothing changes then.</summary>
     public async Task<bool> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
@@ -22,12 +15,12 @@ public sealed class UserService(AppDbContext db, PasswordHasher passwords)
             return false;
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         user.PasswordHash = passwords.Hash(newPassword);
         await db.SaveChangesAsync(cancellationToken);
-#if (RefreshTokens)
-        // Whoever holds a refresh token of this user must log in again, with the new password.
-        await refreshTokens.RevokeAllAsync(userId, cancellationToken);
-#endif
+        // Whoever holds a session of this user must log in again, with the new password.
+        await sessions.EndAllAsync(userId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 }
