@@ -59,7 +59,7 @@ public static class ApiProcess
             }
             else if (key.StartsWith("ConnectionStrings", StringComparison.Ordinal) && value is not null)
             {
-                TestRun.RememberSecret(new Npgsql.NpgsqlConnectionStringBuilder(value).Password);
+                TestRun.RememberDatabasePassword(value);
             }
         }
 
