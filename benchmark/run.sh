@@ -297,6 +297,17 @@ step "GET /api/v1/users/me"
 me=$(measure me fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $access_token" "$api/api/v1/users/me")
 echo "$me" >&2
 
+step "GET /api/v1/users/me with multiplexing off (Multiplexing=false in the connection string)"
+stop "$api_pid"
+start_and_wait api-no-multiplexing "$api_port" /health/ready "${api_env[@]/%Database=benchmark_api/Database=benchmark_api;Multiplexing=false}" "${api_command[@]}"
+app_pid=$started_pid
+me_no_multiplexing=$(measure me-no-multiplexing fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $access_token" "$api/api/v1/users/me")
+echo "$me_no_multiplexing" >&2
+stop "$app_pid"
+start_and_wait api "$api_port" /health/ready "${api_env[@]}" "${api_command[@]}"
+api_pid=$started_pid
+app_pid=$api_pid
+
 step "POST /api/v1/auth/refresh"
 refresh_token=$(json_post "$api/api/v1/auth/login" "$credentials" | jq -er .refreshToken)
 for _ in $(seq 50); do
@@ -329,11 +340,11 @@ WITH spent AS (
     UPDATE refresh_tokens AS t SET spent_at = now()
     FROM users AS u
     WHERE t.token_hash = (SELECT hash FROM benchmark_hashes WHERE n = :n) AND u.id = t.user_id AND u.is_active
-    RETURNING t.user_id, t.family_id),
-successor AS (
-    INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
-    SELECT gen_random_uuid(), user_id, family_id, sha256(random()::text::bytea), now(), now() + interval '14 days' FROM spent)
-SELECT u.* FROM users AS u JOIN spent ON u.id = spent.user_id;
+    RETURNING t.user_id, t.family_id, t.family_expires_at)
+INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, family_expires_at)
+SELECT gen_random_uuid(), user_id, family_id, sha256(random()::text::bytea), now(), LEAST(now() + interval '14 days', family_expires_at), family_expires_at
+FROM spent
+RETURNING user_id, expires_at;
 SQL
 quiet pgbench "$pg_bin/pgbench" "${pg_connection[@]}" -n -M prepared -c 8 -j 2 -T "$duration" -f "$work/rotation.sql"
 rotation_tps=$(awk '/^tps = / { printf "%.1f", $3 }' "$logs/pgbench.log")
@@ -426,6 +437,8 @@ statuses_of() {
 
 me_ceiling=$(ratio "$(field "$me" rps)" "$(field "$ceiling" rps)")
 me_peer=$(ratio "$(field "$me" rps)" "$(field "$peer" rps)")
+me_no_multiplexing_ceiling=$(ratio "$(field "$me_no_multiplexing" rps)" "$(field "$ceiling" rps)")
+multiplexing_gain=$(ratio "$(field "$me" rps)" "$(field "$me_no_multiplexing" rps)")
 refresh_ceiling=$(ratio "$(field "$refresh" rps)" "$(field "$ceiling" rps)")
 rotation_ceiling=$(ratio "$rotation_tps" "$(field "$ceiling" rps)")
 verify_ms=$(field "$verify" median_ms)
@@ -434,7 +447,7 @@ startup_ratio=$(ratio "$api_startup_ms" "$plain_startup_ms")
 memory_ratio=$(ratio "$api_memory_mb" "$plain_memory_mb")
 soak_5xx=$(($(five_xx "$soak_me") + $(five_xx "$soak_refresh") + $(five_xx "$soak_login")))
 soak_unexpected=$(($(unexpected "$soak_me" 200) + $(unexpected "$soak_refresh" 200) + $(unexpected "$soak_login" 200)))
-for line in "$ceiling" "$me" "$refresh" "$login" "$peer" "$plain"; do
+for line in "$ceiling" "$me" "$me_no_multiplexing" "$refresh" "$login" "$peer" "$plain"; do
   [ "$(unexpected "$line" 200)" -eq 0 ] || fail "a measurement saw other statuses than 200: $line"
 done
 
@@ -454,6 +467,7 @@ report="$bench/results/latest.md"
   echo "|---|---|---|---|---|---|"
   echo "| Ceiling: \`GET /health/live\` | $(figures "$ceiling") | $(cpu_per_request "$ceiling") | | | |"
   echo "| \`GET /api/v1/users/me\` (JWT validation, one database read) | $(figures "$me") | $(cpu_per_request "$me") | ${me_ceiling}x the ceiling | at least 0.30x | $(verdict "$me_ceiling" at_least 0.30) |"
+  echo "| \`GET /api/v1/users/me\` with \`Multiplexing=false\` | $(figures "$me_no_multiplexing") | $(cpu_per_request "$me_no_multiplexing") | ${me_no_multiplexing_ceiling}x the ceiling; multiplexing makes me ${multiplexing_gain}x faster | | |"
   echo "| Identity API endpoints: \`GET /manage/info\` | $(figures "$peer") | $(cpu_per_request "$peer") | me is ${me_peer}x the peer | at least 1.0x | $(verdict "$me_peer" at_least 1.0) |"
   echo "| \`POST /api/v1/auth/refresh\` (rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | ${refresh_ceiling}x the ceiling | at least 0.15x | $(verdict "$refresh_ceiling" at_least 0.15) |"
   echo "| Refresh's statement alone in PostgreSQL (pgbench, 8 clients, no app) | $rotation_tps statements/s | | ${rotation_ceiling}x the ceiling: the most refresh could reach if the app cost nothing | | |"
