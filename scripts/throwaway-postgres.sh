@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops a disposable PostgreSQL cluster for tests.
-#   scripts/throwaway-postgres.sh start DIR PORT   prints the server's connection string on stdout
+#   scripts/throwaway-postgres.sh start DIR PORT [PASSWORD]   prints the server's connection string on stdout
 #   scripts/throwaway-postgres.sh stop DIR
+# The user `postgres` gets PASSWORD, else THROWAWAY_POSTGRES_PASSWORD, else a random one.
 # The cluster listens on 127.0.0.1 only, trusts nothing (scram-sha-256) and runs with fsync off: it is for tests.
 set -euo pipefail
 
@@ -31,13 +32,16 @@ as_owner() {
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR PORT [PASSWORD] | stop DIR" >&2; exit 2; }
 bin=$(find_bin)
 
 case "$cmd" in
   start)
-    port=${3:?usage: $0 start DIR PORT}
-    password="test-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+    port=${3:?usage: $0 start DIR PORT [PASSWORD]}
+    password=${4:-${THROWAWAY_POSTGRES_PASSWORD:-test-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}}
+    case "$password" in
+      *[!A-Za-z0-9._-]*) echo "the password may hold only letters, digits, '.', '_' and '-'" >&2; exit 2 ;;
+    esac
     mkdir -p "$dir"
     [ "$(id -u)" = "0" ] && chown postgres "$dir"
     pwfile="$dir/.pw"
@@ -55,5 +59,5 @@ case "$cmd" in
   stop)
     [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     ;;
-  *) echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR PORT [PASSWORD] | stop DIR" >&2; exit 2 ;;
 esac

@@ -60,8 +60,16 @@ public static class Variants
 
     public static TheoryData<Variant> WithoutDocker => new(All.Where(variant => !HasDocker(variant)));
 
-    public static bool HasDocker(Variant variant) =>
-        !variant.Args.Select((arg, i) => arg == "--docker" && i + 1 < variant.Args.Length && variant.Args[i + 1] == "false").Any(off => off);
+    /// <summary>The variants generated without refresh tokens, and those without roles and admin endpoints.</summary>
+    public static TheoryData<Variant> WithoutRefreshTokens => new(All.Where(variant => IsOff(variant, "--refresh-tokens")));
+
+    public static TheoryData<Variant> WithoutRbac => new(All.Where(variant => IsOff(variant, "--rbac")));
+
+    public static bool HasDocker(Variant variant) => !IsOff(variant, "--docker");
+
+    /// <summary>Whether the variant turns the bool option off (every bool option of the template is on by default).</summary>
+    public static bool IsOff(Variant variant, string option) =>
+        variant.Args.Select((arg, i) => arg == option && i + 1 < variant.Args.Length && variant.Args[i + 1] == "false").Any(off => off);
 
     public static Variant Find(string scenario) =>
         All.SingleOrDefault(variant => variant.Scenario == scenario)
