@@ -50,7 +50,9 @@ public static class TestRun
 /// <summary>Reads every request and response of a test app and remembers the secrets they carry.</summary>
 public sealed class SecretRecorder : IStartupFilter
 {
-    private static readonly string[] SecretFields = ["password", "currentPassword", "newPassword", "accessToken", "refreshToken"];
+    // Passwords and tokens of every kind, whatever the endpoint calls them ("newPassword", "accessToken", ...).
+    private static bool IsSecretField(string name) =>
+        name.Contains("password", StringComparison.OrdinalIgnoreCase) || name.Contains("token", StringComparison.OrdinalIgnoreCase);
 
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
@@ -97,7 +99,7 @@ public sealed class SecretRecorder : IStartupFilter
             using var document = JsonDocument.Parse(json);
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                if (SecretFields.Contains(property.Name) && property.Value.ValueKind == JsonValueKind.String)
+                if (IsSecretField(property.Name) && property.Value.ValueKind == JsonValueKind.String)
                 {
                     TestRun.RememberSecret(property.Value.GetString());
                 }
