@@ -1,8 +1,8 @@
 namespace AuthTemplate.Api.Data;
 
 /// <summary>
-/// Rows a deployment needs, which the <c>migrate</c> command makes sure of once the schema is up to date (the first
-/// admin, for one). Features register their own; the command runs every one registered.
+/// Rows a deployment needs, which the <c>migrate</c> command makes sure of once the schema is up to date. Features
+/// register their own; the command runs every one registered.
 /// </summary>
 public interface IDatabaseSeed
 {

@@ -9,7 +9,7 @@ namespace AuthTemplate.Api.Security;
 
 public sealed record AccessToken(string Token, int ExpiresInSeconds);
 
-/// <summary>Claims a feature adds to every access token (the role, for one).</summary>
+/// <summary>Claims a feature adds to every access token, besides the core ones.</summary>
 public interface IAccessTokenClaims
 {
     IEnumerable<Claim> For(User user);

@@ -1,8 +1,8 @@
 namespace AuthTemplate.Api.Users;
 
 /// <summary>
-/// A place that keeps sessions of a user (refresh-token families, for one). Features that keep sessions register
-/// themselves as one, and <see cref="UserSessions"/> ends them all without knowing which features there are.
+/// A place that keeps sessions of a user, such as long-lived tokens a feature issues. Features that keep sessions
+/// register themselves as one, and <see cref="UserSessions"/> ends them all without knowing which features there are.
 /// </summary>
 public interface IUserSessionStore
 {
