@@ -6,9 +6,12 @@ using AuthTemplate.Api.Tests.Infrastructure;
 
 namespace AuthTemplate.Api.Tests.Admin;
 
-/// <summary>The admin endpoints, for the tests that cover every endpoint.</summary>
+/// <summary>The admin endpoints, for the tests that cover every endpoint, and the first admin every test app has.</summary>
 public sealed class AdminFeature : IApiFeature
 {
+    public IEnumerable<KeyValuePair<string, string?>> SettingsFor(ApiFactory factory) =>
+        [new("Admin:Email", ApiFactory.AdminEmail), new("Admin:Password", factory.AdminPassword)];
+
     public IEnumerable<ApiEndpoint> Endpoints =>
     [
         new("GET", "/api/v1/admin/users", Anonymous: false),
@@ -30,5 +33,16 @@ public sealed class AdminFeature : IApiFeature
         var login = await client.LoginAsync(ApiFactory.AdminEmail, api.AdminPassword);
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
         return new GoodRequest($"/api/v1/admin/users/{id}/{change}", token, body, HttpStatusCode.OK);
+    }
+}
+
+public static class FirstAdminOfTestApps
+{
+    extension(ApiFactory factory)
+    {
+        public static string AdminEmail => "first-admin@example.com";
+
+        /// <summary>The first admin's password, made for this factory only.</summary>
+        public string AdminPassword => factory.Secret("Admin:Password", () => $"Adm1n-{Guid.NewGuid():N}");
     }
 }

@@ -4,14 +4,17 @@ using System.Text.Json.Nodes;
 namespace AuthTemplate.Api.Tests.Infrastructure;
 
 /// <summary>
-/// One feature's endpoints, as the tests that cover every endpoint need to know them (which exist, who may call them,
-/// what body they read and what a good one holds). Each feature's test folder has a class implementing it, so that a
-/// variant without the feature has neither its endpoints nor their descriptions, and the shared tests need no
-/// per-feature lists.
+/// One feature, as the shared tests need to know it: its endpoints (which exist, who may call them, what body they read
+/// and what a good one holds) and the settings its apps need. Each feature's test folder has a class implementing it,
+/// so that a variant without the feature has neither its endpoints nor their descriptions, and the shared tests need
+/// no per-feature lists or directives.
 /// </summary>
 public interface IApiFeature
 {
     IEnumerable<ApiEndpoint> Endpoints { get; }
+
+    /// <summary>Settings the feature needs in every test app of <paramref name="factory"/>.</summary>
+    IEnumerable<KeyValuePair<string, string?>> SettingsFor(ApiFactory factory) => [];
 }
 
 /// <summary>
@@ -67,13 +70,15 @@ public sealed record BodyField(string Name, FieldKind Kind, string? WrongValue =
     public string JsonType => Kind == FieldKind.Flag ? "boolean" : "string";
 }
 
-/// <summary>Every endpoint of this variant: the union of what each feature's <see cref="IApiFeature"/> says.</summary>
+/// <summary>Every feature of this variant, and the union of the endpoints they describe.</summary>
 public static class ApiFeatures
 {
-    public static IReadOnlyList<ApiEndpoint> Endpoints { get; } = typeof(IApiFeature).Assembly.GetTypes()
+    public static IReadOnlyList<IApiFeature> All { get; } = typeof(IApiFeature).Assembly.GetTypes()
         .Where(type => type is { IsClass: true, IsAbstract: false } && type.IsAssignableTo(typeof(IApiFeature)))
-        .SelectMany(type => ((IApiFeature)Activator.CreateInstance(type)!).Endpoints)
+        .Select(type => (IApiFeature)Activator.CreateInstance(type)!)
         .ToList();
+
+    public static IReadOnlyList<ApiEndpoint> Endpoints { get; } = All.SelectMany(feature => feature.Endpoints).ToList();
 
     public static IEnumerable<ApiEndpoint> WithBody => Endpoints.Where(endpoint => endpoint.Body is not null);
 
