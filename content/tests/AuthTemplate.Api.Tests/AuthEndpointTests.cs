@@ -1,7 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AuthTemplate.Api.Configuration;
+using AuthTemplate.Api.Security;
 using AuthTemplate.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AuthTemplate.Api.Tests;
 
@@ -140,11 +146,52 @@ public sealed class AuthEndpointTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Login_answers_a_malformed_email_as_an_unknown_one_after_the_dummy_verification_without_asking_postgres()
+    {
+        string[] malformed = ["a\u0000b@example.com", "bell\u0007@example.com", "\u200Binvisible@example.com", "no-at-sign", "two@@example.com",
+            "user@localhost", new string('a', 100_000) + "@example.com"];
+        var unknown = await (await _client.LoginAsync(ApiClient.NewEmail("nobody"))).Content.ReadAsStringAsync();
+        // An app whose database is unreachable answers 503 to whatever asks PostgreSQL.
+        await using var app = api.WithWebHostBuilder(builder => builder
+            .ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=nowhere;Username=nobody;Password=unused;Timeout=3",
+            }))
+            .ConfigureTestServices(services => services.AddSingleton<PasswordHasher, CountingPasswordHasher>()));
+        using var client = app.CreateClient();
+        var hasher = (CountingPasswordHasher)app.Services.GetRequiredService<PasswordHasher>();
+
+        foreach (var email in malformed)
+        {
+            var response = await client.LoginAsync(email);
+
+            await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+            Assert.Equal(unknown, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(malformed.Length, hasher.DummyVerifications);
+        await (await client.LoginAsync(ApiClient.NewEmail("nobody"))).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+    }
+
+    [Fact]
     public async Task Login_answers_400_when_a_field_is_missing()
     {
         var response = await _client.PostAsJsonAsync("/api/v1/auth/login", new { email = "someone@example.com" });
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("password", out _));
+    }
+
+    private sealed class CountingPasswordHasher(IOptions<AuthSettings> settings) : PasswordHasher(settings)
+    {
+        private int _dummyVerifications;
+
+        public int DummyVerifications => _dummyVerifications;
+
+        public override void VerifyAgainstDummy(string password)
+        {
+            Interlocked.Increment(ref _dummyVerifications);
+            base.VerifyAgainstDummy(password);
+        }
     }
 }

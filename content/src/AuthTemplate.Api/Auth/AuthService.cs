@@ -39,6 +39,14 @@ public sealed class AuthService(AppDbContext db, PasswordHasher passwords, Token
     /// <summary>Tokens for valid credentials of an active user; null otherwise, whichever the reason.</summary>
     public async Task<TokenResponse?> LoginAsync(string email, string password, CancellationToken cancellationToken)
     {
+        // An address that registration refuses belongs to no account: it is answered as an unknown one, in the same
+        // time, and never sent to PostgreSQL (which cannot even compare text that holds NUL).
+        if (EmailAddress.Problem(email) is not null)
+        {
+            passwords.VerifyAgainstDummy(password);
+            return null;
+        }
+
         var normalizedEmail = EmailAddress.Normalize(email);
         var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, cancellationToken);
         if (user is null)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -15,13 +16,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private TestDatabase? _database;
 
-#if (Rbac)
-    public const string AdminEmail = "first-admin@example.com";
+    private readonly ConcurrentDictionary<string, string> _secrets = new();
 
-    /// <summary>The first admin's password, made for this test run only.</summary>
-    public string AdminPassword { get; } = $"Adm1n-{Guid.NewGuid():N}";
-
-#endif
     /// <summary>A signing key made for this test run only.</summary>
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
@@ -33,24 +29,40 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public ApiFactory()
     {
         TestRun.RememberSecret(SigningKey);
-#if (Rbac)
-        TestRun.RememberSecret(AdminPassword);
-#endif
     }
 
-    /// <summary>The settings every test app gets; <see cref="WithSettings"/> changes or adds to them.</summary>
-    public Dictionary<string, string?> Settings => new()
+    /// <summary>
+    /// The settings every test app gets, each feature's own included (see <see cref="IApiFeature.SettingsFor"/>);
+    /// <see cref="WithSettings"/> changes or adds to them.
+    /// </summary>
+    public Dictionary<string, string?> Settings
     {
-        ["ConnectionStrings:Postgres"] = Database.ConnectionString,
-        ["Jwt:SigningKey"] = SigningKey,
-        // Cheap hashes keep the suite fast; tests about the cost set it themselves.
-        ["Auth:BcryptWorkFactor"] = "4",
-        ["RateLimiting:PermitLimit"] = "100000",
-#if (Rbac)
-        ["Admin:Email"] = AdminEmail,
-        ["Admin:Password"] = AdminPassword,
-#endif
-    };
+        get
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+                ["Jwt:SigningKey"] = SigningKey,
+                // Cheap hashes keep the suite fast; tests about the cost set it themselves.
+                ["Auth:BcryptWorkFactor"] = "4",
+                ["RateLimiting:PermitLimit"] = "100000",
+            };
+            foreach (var (key, value) in ApiFeatures.All.SelectMany(feature => feature.SettingsFor(this)))
+            {
+                settings[key] = value;
+            }
+
+            return settings;
+        }
+    }
+
+    /// <summary>A secret of this factory's apps (a password a feature configures), made once by name and remembered for the log scan.</summary>
+    public string Secret(string name, Func<string> make) => _secrets.GetOrAdd(name, _ =>
+    {
+        var secret = make();
+        TestRun.RememberSecret(secret);
+        return secret;
+    });
 
     /// <summary>Migrates a fresh database, then starts the app on it, as a deployment would.</summary>
     public async Task InitializeAsync()

@@ -1,0 +1,40 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using AuthTemplate.Api.Tests.Infrastructure;
+
+namespace AuthTemplate.Api.Tests;
+
+/// <summary>The endpoints every variant has.</summary>
+public sealed class CoreFeature : IApiFeature
+{
+    private const string Register = "/api/v1/auth/register";
+    private const string Login = "/api/v1/auth/login";
+    private const string ChangePassword = "/api/v1/users/me/password";
+
+    public IEnumerable<ApiEndpoint> Endpoints =>
+    [
+        new("GET", "/health/live", Anonymous: true),
+        new("GET", "/health/ready", Anonymous: true),
+        new("GET", "/openapi/{documentName}.json", Anonymous: true),
+        new("POST", Register, Anonymous: true, new RequestBody(
+            [BodyField.Checked("email"), BodyField.Free("password")],
+            (_, _) => Task.FromResult(new GoodRequest(
+                Register, null, new JsonObject { ["email"] = ApiClient.NewEmail(), ["password"] = ApiClient.Password }, HttpStatusCode.Created)))),
+        new("POST", Login, Anonymous: true, new RequestBody(
+            [BodyField.LookedUp("email", ApiClient.NewEmail("nobody")), BodyField.LookedUp("password", "not the password")],
+            async (_, client) =>
+            {
+                var email = ApiClient.NewEmail();
+                Assert.Equal(HttpStatusCode.Created, (await client.RegisterAsync(email)).StatusCode);
+                return new GoodRequest(Login, null, new JsonObject { ["email"] = email, ["password"] = ApiClient.Password }, HttpStatusCode.OK);
+            })),
+        new("GET", "/api/v1/users/me", Anonymous: false),
+        new("PUT", ChangePassword, Anonymous: false, new RequestBody(
+            [BodyField.LookedUp("currentPassword", "not the password"), BodyField.Free("newPassword")],
+            async (_, client) => new GoodRequest(
+                ChangePassword,
+                await client.AccessTokenForNewUserAsync(),
+                new JsonObject { ["currentPassword"] = ApiClient.Password, ["newPassword"] = "a different horse battery" },
+                HttpStatusCode.NoContent))),
+    ];
+}
