@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AuthTemplate.Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.TestHost;
 
 namespace AuthTemplate.Api.Tests;
 
@@ -162,13 +161,8 @@ public sealed class BadInputTests(ApiFactory api)
         var bodyField = described.Body!.Fields.Single(f => f.Name == field);
         var bad = BadValues.Single(b => b.Name == badValue && b.ForText == (bodyField.Kind != FieldKind.Flag));
         var good = await described.Body.ArrangeAsync(api, client);
-        // The test apps' SecretRecorder reads the password and token fields of every request and throws on a lone
-        // surrogate before the app sees the request: such a body goes to an app on the same database without it.
-        await using var unrecorded = bad.Name == LoneSurrogate ? api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.Remove(services.Single(service => service.ImplementationType == typeof(SecretRecorder))))) : null;
-        using var badClient = unrecorded?.CreateClient();
 
-        var response = await SendAsync(badClient ?? client, endpoint, good, Encoding.UTF8.GetBytes(Text(good, (field, bad.Json(good.Body[field]!)))), "application/json");
+        var response = await SendAsync(client, endpoint, good, Encoding.UTF8.GetBytes(Text(good, (field, bad.Json(good.Body[field]!)))), "application/json");
 
         var text = await AssertNoInternalDetailAsync(response);
         switch (bad.Effect, bodyField.Kind)

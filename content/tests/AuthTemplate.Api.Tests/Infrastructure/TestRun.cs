@@ -105,9 +105,10 @@ public sealed class SecretRecorder : IStartupFilter
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            // Not JSON (a bad-input test): nothing the app could have understood as a secret.
+            // Not JSON, or a string that is not valid UTF-16 (a bad-input test): nothing the app could have understood
+            // as a secret.
         }
     }
 }
