@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
 namespace AuthTemplate.Api.Tests.Infrastructure;
@@ -36,7 +37,15 @@ public sealed record RequestBody(IReadOnlyList<BodyField> Fields, Func<ApiFactor
 /// A request that the endpoint answers with <c>Success</c>: the path to call (route parameters filled in), the bearer
 /// token to send if the endpoint needs one, and the body.
 /// </summary>
-public sealed record GoodRequest(string Path, string? Token, JsonObject Body, HttpStatusCode Success);
+public sealed record GoodRequest(string Path, string? Token, JsonObject Body, HttpStatusCode Success)
+{
+    /// <summary>Sends this request, as JSON, to the endpoint.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpClient client, ApiEndpoint endpoint)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), Path) { Content = JsonContent.Create(Body) };
+        return client.SendAsync(Token is null ? request : request.WithBearer(Token));
+    }
+}
 
 public enum FieldKind
 {
