@@ -30,6 +30,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Every log line every app of this factory wrote, for tests that look for leaked secrets.</summary>
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>The SMTP server every app of this factory sends its email to.</summary>
+    public TestMailServer Mail { get; } = new();
+
+    /// <summary>Settings of this factory's apps that differ from every other test app's (see <see cref="IsolatedApi"/>).</summary>
+    public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
+
     public ApiFactory()
     {
         TestRun.RememberSecret(SigningKey);
@@ -38,8 +44,37 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 #endif
     }
 
-    /// <summary>The settings every test app gets; <see cref="WithSettings"/> changes or adds to them.</summary>
-    public Dictionary<string, string?> Settings => new()
+    /// <summary>
+    /// The settings every test app gets, then the overrides the factory was made with; <see cref="WithSettings"/>
+    /// changes or adds to them.
+    /// </summary>
+    public Dictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = BaseSettings;
+            foreach (var (key, value) in Mail.Settings.Concat(Overrides))
+            {
+                settings[key] = value;
+            }
+
+            return settings;
+        }
+    }
+
+    /// <summary>The email settings of a test app, apart from the SMTP server (see <see cref="TestMailServer.Settings"/>).</summary>
+    public static Dictionary<string, string?> EmailSettings => new()
+    {
+        ["Email:From"] = "no-reply@example.com",
+        ["Email:ConfirmEmailUrl"] = "https://app.example.com/confirm-email",
+        ["Email:ResetPasswordUrl"] = "https://app.example.com/reset-password",
+        // Short waits: a test sees its email within a fraction of a second, and a retry soon after a failure.
+        ["Email:Sender:PollInterval"] = "00:00:00.150",
+        ["Email:Sender:FirstRetryDelay"] = "00:00:00.100",
+        ["Email:Sender:MaxRetryDelay"] = "00:00:01",
+    };
+
+    private Dictionary<string, string?> BaseSettings => new(EmailSettings)
     {
         ["ConnectionStrings:Postgres"] = Database.ConnectionString,
         ["Jwt:SigningKey"] = SigningKey,
@@ -87,6 +122,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
+        await Mail.DisposeAsync();
         if (_database is not null)
         {
             await _database.DisposeAsync();

@@ -28,6 +28,10 @@ public static class ApiProcess
         return result;
     }
 
+    /// <summary>Settings as environment variables (<c>Email:From</c> becomes <c>Email__From</c>).</summary>
+    public static Dictionary<string, string?> AsEnvironment(IEnumerable<KeyValuePair<string, string?>> settings) =>
+        settings.ToDictionary(setting => setting.Key.Replace(":", "__", StringComparison.Ordinal), setting => setting.Value);
+
     /// <summary>Starts the API without waiting for it; the caller stops it.</summary>
     public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {

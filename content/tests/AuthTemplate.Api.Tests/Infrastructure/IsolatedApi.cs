@@ -7,9 +7,10 @@ public sealed class IsolatedApi : IAsyncDisposable
 
     public ApiFactory Factory { get; }
 
-    public static async Task<IsolatedApi> StartAsync()
+    /// <summary>Starts the app; <paramref name="settings"/> changes or adds to the settings every test app gets.</summary>
+    public static async Task<IsolatedApi> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var factory = new ApiFactory();
+        var factory = new ApiFactory { Overrides = settings ?? new Dictionary<string, string?>() };
         await factory.InitializeAsync();
         return new IsolatedApi(factory);
     }
