@@ -1,6 +1,7 @@
 #if (Rbac)
 using AuthTemplate.Api.Admin;
 #endif
+using AuthTemplate.Api.Account;
 using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
@@ -31,6 +32,7 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+builder.Services.AddAccountFeature();
 #if (RefreshTokens)
 builder.Services.AddRefreshTokens();
 #endif
@@ -48,6 +50,7 @@ app.MapHealthEndpoints();
 var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
+api.MapAccountEndpoints();
 #if (RefreshTokens)
 api.MapRefreshTokenEndpoints();
 #endif

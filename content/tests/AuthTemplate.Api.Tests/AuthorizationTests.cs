@@ -14,6 +14,10 @@ public sealed class AuthorizationTests(ApiFactory api)
     [
         "POST /api/v1/auth/register",
         "POST /api/v1/auth/login",
+        "POST /api/v1/auth/confirm-email",
+        "POST /api/v1/auth/resend-confirmation",
+        "POST /api/v1/auth/forgot-password",
+        "POST /api/v1/auth/reset-password",
 #if (RefreshTokens)
         "POST /api/v1/auth/refresh",
         "POST /api/v1/auth/logout",

@@ -12,6 +12,10 @@ public sealed class OpenApiTests(ApiFactory api)
     [
         "post /api/v1/auth/register",
         "post /api/v1/auth/login",
+        "post /api/v1/auth/confirm-email",
+        "post /api/v1/auth/resend-confirmation",
+        "post /api/v1/auth/forgot-password",
+        "post /api/v1/auth/reset-password",
 #if (RefreshTokens)
         "post /api/v1/auth/refresh",
         "post /api/v1/auth/logout",
@@ -19,6 +23,7 @@ public sealed class OpenApiTests(ApiFactory api)
 #endif
         "get /api/v1/users/me",
         "put /api/v1/users/me/password",
+        "put /api/v1/users/me/email",
 #if (Rbac)
         "get /api/v1/admin/users",
         "get /api/v1/admin/users/{id}",

@@ -309,11 +309,7 @@ public sealed class AdminTests(ApiFactory api)
 
     private async Task<string> AdminTokenAsync() => await LoginTokenAsync(_client, ApiFactory.AdminEmail, api.AdminPassword);
 
-    private async Task<Guid> RegisterAsync()
-    {
-        var response = await _client.RegisterAsync(ApiClient.NewEmail());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-    }
+    private Task<Guid> RegisterAsync() => _client.RegisterUserAsync();
 
     private Task<HttpResponseMessage> GetAsync(string path, string token) =>
         _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, path).WithBearer(token));

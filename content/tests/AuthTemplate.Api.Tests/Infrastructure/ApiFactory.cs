@@ -119,6 +119,13 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureServices(services => services.AddTransient<IStartupFilter, SecretRecorder>());
     }
 
+    /// <summary>Runs for the clients of this factory and of every app made with <see cref="WithSettings"/>.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        ApiClient.Remember(client, Database);
+    }
+
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
