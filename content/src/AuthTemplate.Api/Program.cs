@@ -4,6 +4,7 @@ using AuthTemplate.Api.Admin;
 using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
+using AuthTemplate.Api.Email;
 using AuthTemplate.Api.Health;
 using AuthTemplate.Api.Hosting;
 #if (RefreshTokens)
@@ -31,6 +32,7 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+builder.Services.AddEmail();
 #if (RefreshTokens)
 builder.Services.AddRefreshTokens();
 #endif
