@@ -147,7 +147,7 @@ public sealed partial class EmailSender(
             // took the email, the email goes out again on the next attempt: at least once, never lost.
             Complete(message, EmailStatus.Sent);
             await db.SaveChangesAsync(cancellationToken);
-            LogSent(message.Id, message.Template, message.Attempts + 1);
+            LogSent(message.Id, message.Template, message.Attempts);
             return null;
         }
         catch (Exception exception) when (Classify(exception) is { } failure)

@@ -52,6 +52,13 @@ public sealed class PickupDirectoryEmailTransport(IOptions<EmailSettings> settin
         System.IO.Directory.CreateDirectory(Directory);
         var name = $"{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}.eml";
         var partial = Path.Combine(Directory, name + ".partial");
+        // Text stays as written (not quoted-printable, which turns "token=" into "token=3D"), so that links and tokens
+        // can be read or grepped from the file as they are.
+        foreach (var part in message.BodyParts.OfType<TextPart>())
+        {
+            part.ContentTransferEncoding = ContentEncoding.EightBit;
+        }
+
         await message.WriteToAsync(partial, cancellationToken);
         // A reader never sees half an email.
         File.Move(partial, Path.Combine(Directory, name));
