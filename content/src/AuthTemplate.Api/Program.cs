@@ -5,6 +5,7 @@ using AuthTemplate.Api.Account;
 using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
+using AuthTemplate.Api.Email;
 using AuthTemplate.Api.Health;
 using AuthTemplate.Api.Hosting;
 #if (RefreshTokens)
@@ -32,6 +33,7 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
 #if (RefreshTokens)
 builder.Services.AddRefreshTokens();

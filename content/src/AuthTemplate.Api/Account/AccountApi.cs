@@ -18,7 +18,6 @@ public static class AccountApi
         services.AddScoped<AccountMail>();
         services.AddScoped<AccountService>();
         services.AddAccountEmailPreparers();
-        AuthTemplate.Api.Email.StubRegistration.AddStubEmail(services);
         return services;
     }
 

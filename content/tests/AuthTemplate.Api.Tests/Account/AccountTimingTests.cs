@@ -10,11 +10,16 @@ namespace AuthTemplate.Api.Tests.Account;
 /// <summary>
 /// Security checklist point 25, shown statistically as for login (see <see cref="LoginTimingTests"/>): at the real
 /// default BCrypt cost, each endpoint that names an address takes the same time for an address that has an account
-/// and for one that has none. Runs with the login timing test, alone, after the parallel collections.
+/// and for one that has none. Runs with the login timing test, alone, after the parallel collections. Resend and
+/// forgot answer in well under a millisecond in process (they only queue an email, the same one either way), so a
+/// share of their time is below what the clock tells on a busy machine: for them, a millisecond is allowed, a
+/// few hundredths of what a BCrypt verification (the work an account lookup would lead to) costs.
 /// </summary>
 [Collection(LoginTimingCollection.Name)]
 public sealed class AccountTimingTests(ApiFactory api, ITestOutputHelper output)
 {
+    private const double MinimumAllowedMilliseconds = 1;
+
     [Theory]
     [InlineData("register")]
     [InlineData("resend-confirmation")]
@@ -25,14 +30,17 @@ public sealed class AccountTimingTests(ApiFactory api, ITestOutputHelper output)
         var defaultCost = new AuthSettings().BcryptWorkFactor.ToString(CultureInfo.InvariantCulture);
         await using var app = api.WithSettings(new Dictionary<string, string?> { ["Auth:BcryptWorkFactor"] = defaultCost });
         using var client = app.CreateClient();
-        var (existing, tokens) = await client.RegisterAndLoginAsync();
-        var accessToken = tokens.GetProperty("accessToken").GetString()!;
+        var existing = ApiClient.NewEmail("existing");
+        await client.RegisterConfirmedAsync(existing);
+        var (_, caller) = await client.RegisterAndLoginAsync();
+        var accessToken = caller.GetProperty("accessToken").GetString()!;
         await TimeAsync(client, endpoint, ApiClient.NewEmail("warm-up"), accessToken);
         await TimeAsync(client, endpoint, existing, accessToken);
 
         var verdict = await PairedTiming.MeasureAsync(
             () => TimeAsync(client, endpoint, ApiClient.NewEmail("nobody"), accessToken),
-            () => TimeAsync(client, endpoint, existing, accessToken));
+            () => TimeAsync(client, endpoint, existing, accessToken),
+            minimumAllowed: MinimumAllowedMilliseconds);
 
         output.WriteLine($"{endpoint}: {verdict}");
         Assert.True(verdict.Equivalent, $"{endpoint}: {verdict}");

@@ -36,6 +36,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Settings of this factory's apps that differ from every other test app's (see <see cref="IsolatedApi"/>).</summary>
     public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>The environment of this factory's apps.</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
+    /// <summary>Services this factory's apps get besides the app's own (a test's <c>IEmailPreparer</c>, say).</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
+
     public ApiFactory()
     {
         TestRun.RememberSecret(SigningKey);
@@ -113,10 +119,14 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(Settings));
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddProvider(TestRun.Logs));
-        builder.ConfigureServices(services => services.AddTransient<IStartupFilter, SecretRecorder>());
+        builder.ConfigureServices(services =>
+        {
+            services.AddTransient<IStartupFilter, SecretRecorder>();
+            ExtraServices?.Invoke(services);
+        });
     }
 
     /// <summary>Runs for the clients of this factory and of every app made with <see cref="WithSettings"/>.</summary>
