@@ -1,9 +1,11 @@
 #if (Rbac)
 using AuthTemplate.Api.Admin;
 #endif
+using AuthTemplate.Api.Account;
 using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
+using AuthTemplate.Api.Email;
 using AuthTemplate.Api.Health;
 using AuthTemplate.Api.Hosting;
 #if (RefreshTokens)
@@ -31,6 +33,8 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+builder.Services.AddEmail();
+builder.Services.AddAccountFeature();
 #if (RefreshTokens)
 builder.Services.AddRefreshTokens();
 #endif
@@ -48,6 +52,7 @@ app.MapHealthEndpoints();
 var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
+api.MapAccountEndpoints();
 #if (RefreshTokens)
 api.MapRefreshTokenEndpoints();
 #endif

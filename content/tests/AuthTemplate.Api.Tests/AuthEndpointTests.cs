@@ -17,42 +17,42 @@ public sealed class AuthEndpointTests(ApiFactory api)
     private readonly HttpClient _client = api.CreateClient();
 
     [Fact]
-    public async Task Register_answers_201_with_the_user_and_a_location()
+    public async Task Register_answers_202_with_a_fixed_message_and_creates_an_unconfirmed_user()
     {
         var email = ApiClient.NewEmail("New.User");
 
         var response = await _client.RegisterAsync($"  {email}  ");
 
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("/api/v1/users/me", response.Headers.Location?.OriginalString);
-        var user = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.True(Guid.TryParse(user.GetProperty("id").GetString(), out _));
-        Assert.Equal(email, user.GetProperty("email").GetString());
-        Assert.True(user.GetProperty("isActive").GetBoolean());
-        Assert.True(user.GetProperty("createdAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
-        Assert.False(user.TryGetProperty("passwordHash", out _));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["message"], body.EnumerateObject().Select(property => property.Name));
+        Assert.Equal(email, await api.Database.ScalarAsync<string>($"SELECT email FROM users WHERE normalized_email = '{email.ToLowerInvariant()}'"));
+        Assert.False(await api.Database.ScalarAsync<bool>($"SELECT email_confirmed FROM users WHERE normalized_email = '{email.ToLowerInvariant()}'"));
     }
 
     [Fact]
-    public async Task Register_answers_409_for_an_email_already_registered_in_any_letter_case()
+    public async Task Registering_an_address_again_in_any_letter_case_answers_the_same_and_creates_no_second_account()
     {
         var email = ApiClient.NewEmail();
-        Assert.Equal(HttpStatusCode.Created, (await _client.RegisterAsync(email)).StatusCode);
+        var first = await _client.RegisterAsync(email);
 
-        var again = await _client.RegisterAsync(email.ToUpperInvariant());
+        var again = await _client.RegisterAsync(email.ToUpperInvariant(), "another passphrase entirely");
 
-        await again.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{email}'"));
     }
 
     [Fact]
-    public async Task Concurrent_registrations_of_one_email_give_one_201_and_409s()
+    public async Task Concurrent_registrations_of_one_email_create_one_account_and_answer_alike()
     {
         var email = ApiClient.NewEmail();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _client.RegisterAsync(email)));
 
-        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
-        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        Assert.Single((await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()))).Distinct());
         Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{email}'"));
     }
 
@@ -97,16 +97,17 @@ public sealed class AuthEndpointTests(ApiFactory api)
     public async Task Non_ascii_emails_are_accepted_and_unique_regardless_of_case()
     {
         var email = $"Ünïcödé-{Guid.NewGuid():N}@exämple.com";
-        Assert.Equal(HttpStatusCode.Created, (await _client.RegisterAsync(email)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.RegisterAsync(email)).StatusCode);
 
-        Assert.Equal(HttpStatusCode.Conflict, (await _client.RegisterAsync(email.ToLowerInvariant())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.RegisterAsync(email.ToLowerInvariant())).StatusCode);
+        Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{email.ToLowerInvariant()}'"));
     }
 
     [Fact]
     public async Task Login_answers_200_with_a_bearer_token_that_must_not_be_cached()
     {
         var email = ApiClient.NewEmail();
-        await _client.RegisterAsync(email);
+        await _client.RegisterConfirmedAsync(email);
 
         var response = await _client.LoginAsync($" {email.ToUpperInvariant()} ");
 
@@ -122,9 +123,9 @@ public sealed class AuthEndpointTests(ApiFactory api)
     public async Task Login_answers_unknown_email_wrong_password_and_deactivated_account_identically()
     {
         var known = ApiClient.NewEmail();
-        await _client.RegisterAsync(known);
+        await _client.RegisterConfirmedAsync(known);
         var deactivated = ApiClient.NewEmail();
-        await _client.RegisterAsync(deactivated);
+        await _client.RegisterConfirmedAsync(deactivated);
         await api.Database.ExecuteAsync($"UPDATE users SET is_active = false WHERE normalized_email = '{deactivated}'");
 
         var responses = new[]

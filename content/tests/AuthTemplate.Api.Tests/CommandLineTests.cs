@@ -146,14 +146,39 @@ public sealed class CommandLineTests : IClassFixture<CommandLineTests.Finished>
         Assert.Contains("migrate", result.StandardError);
     }
 
-    /// <summary>A production environment with a valid signing key, plus the given settings.</summary>
+    [Theory]
+    [InlineData("Email__Smtp__Host", "Email:Smtp:Host is not set")]
+    [InlineData("Email__From", "Email:From is not set")]
+    [InlineData("Email__ConfirmEmailUrl", "Email:ConfirmEmailUrl is not set")]
+    public async Task Start_up_stops_with_one_line_naming_a_missing_email_setting(string missing, string reason)
+    {
+        var environment = Production(("ConnectionStrings__Postgres", "Host=127.0.0.1;Database=unused"));
+        environment.Remove(missing);
+
+        var result = await ApiProcess.RunAsync(environment);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(reason, Assert.Single(Lines(result.StandardError)));
+    }
+
+    [Fact]
+    public async Task Start_up_refuses_a_pickup_directory_outside_development()
+    {
+        var result = await ApiProcess.RunAsync(
+            Production(("ConnectionStrings__Postgres", "Host=127.0.0.1;Database=unused"), ("Email__PickupDirectory", "/tmp/mail-secret-dir")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Email:PickupDirectory is allowed only in Development", Assert.Single(Lines(result.StandardError)));
+        Assert.DoesNotContain("mail-secret-dir", result.StandardError + result.StandardOutput);
+    }
+
+    /// <summary>A production environment with a valid signing key and email settings, plus the given settings.</summary>
     private static Dictionary<string, string?> Production(params (string Key, string Value)[] settings)
     {
-        var environment = new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["Jwt__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
-        };
+        var environment = ApiProcess.AsEnvironment(ApiFactory.EmailSettings);
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        environment["Jwt__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+        environment["Email__Smtp__Host"] = "smtp.example.com";
         foreach (var (key, value) in settings)
         {
             environment[key] = value;

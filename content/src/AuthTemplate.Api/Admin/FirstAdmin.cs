@@ -30,6 +30,8 @@ public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptio
                 NormalizedEmail = normalizedEmail,
                 PasswordHash = passwords.Hash(admin.Password!),
                 Role = Roles.Admin,
+                // Whoever configures the deployment vouches for the address: the admin can log in at once.
+                EmailConfirmed = true,
             });
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Created the first admin from the Admin settings");

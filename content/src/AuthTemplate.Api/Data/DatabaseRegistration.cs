@@ -1,5 +1,6 @@
 using AuthTemplate.Api.Configuration;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,9 +19,11 @@ public static class DatabaseRegistration
 
         // Pooled contexts: every authenticated request queries the database, and a context from the pool costs far
         // less to hand out than a new one.
+        // Features that need to know what a context saves or commits register an IInterceptor (the email outbox does).
         services.AddDbContextPool<AppDbContext>((serviceProvider, options) => options
             .UseNpgsql(serviceProvider.GetRequiredService<NpgsqlDataSource>())
-            .UseSnakeCaseNamingConvention());
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(serviceProvider.GetServices<IInterceptor>()));
 
         return services;
     }

@@ -45,7 +45,7 @@ public static class RefreshTokensApi
             .WithSummary("Revoke a refresh token and every token rotated from the same login");
 
         group.MapPost("/logout-all", LogoutAllAsync)
-            .WithSummary("Revoke every refresh token of the authenticated user")
+            .WithSummary("End every session of the authenticated user: every refresh token revoked, every access token refused")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         return group;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Domain;
@@ -33,6 +34,7 @@ public sealed class AccessTokenService(IOptions<JwtSettings> settings, TimeProvi
             new(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
             new(JwtRegisteredClaimNames.Email, user.Email),
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
+            new(SessionVersions.ClaimType, user.SessionVersion.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer32),
         };
         claims.AddRange(featureClaims.SelectMany(source => source.For(user)));
         var token = Handler.CreateToken(new SecurityTokenDescriptor

@@ -1,6 +1,7 @@
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Domain;
+using AuthTemplate.Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ public static class JwtAuthentication
         services.AddSingleton<AccessTokenService>();
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<CurrentUser>();
+        services.AddScoped<IUserSessionStore, SessionVersions>();
         return services;
     }
 
@@ -69,6 +71,14 @@ public static class JwtAuthentication
             if (user is null)
             {
                 context.Fail("The user no longer exists or is deactivated.");
+                return;
+            }
+
+            // A token without the claim predates session versions; it counts as issued under the first one.
+            var sessionVersion = token.TryGetPayloadValue<int>(SessionVersions.ClaimType, out var version) ? version : 0;
+            if (sessionVersion != user.SessionVersion)
+            {
+                context.Fail("The user's sessions ended after the token was issued.");
                 return;
             }
 

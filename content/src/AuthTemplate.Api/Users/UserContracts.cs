@@ -5,14 +5,14 @@ using AuthTemplate.Api.Security;
 namespace AuthTemplate.Api.Users;
 
 #if (Rbac)
-public sealed record UserResponse(Guid Id, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role)
+public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt, string Role)
 {
-    public static UserResponse From(User user) => new(user.Id, user.Email, user.IsActive, user.CreatedAt, user.Role);
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.Role);
 }
 #else
-public sealed record UserResponse(Guid Id, string Email, bool IsActive, DateTimeOffset CreatedAt)
+public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt)
 {
-    public static UserResponse From(User user) => new(user.Id, user.Email, user.IsActive, user.CreatedAt);
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt);
 }
 #endif
 

@@ -1,10 +1,11 @@
+using AuthTemplate.Api.Account;
 using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace AuthTemplate.Api.Users;
 
-public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserSessions sessions)
+public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserSessions sessions, AccountMail mail)
 {
     /// <summary>False when the current password is wrong; nothing changes then.</summary>
     public async Task<bool> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
@@ -17,6 +18,7 @@ public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserS
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         user.PasswordHash = passwords.Hash(newPassword);
+        mail.PasswordChangedNotice(user.Email);
         await db.SaveChangesAsync(cancellationToken);
         // Whoever holds a session of this user must log in again, with the new password.
         await sessions.EndAllAsync(userId, cancellationToken);

@@ -247,9 +247,10 @@ public sealed class AdminTests(ApiFactory api)
         await using var database = await TestDatabase.CreateAsync();
         const string password = "Strong-first-keeper-7c1d";
 
-        var result = await ApiProcess.RunAsync(new Dictionary<string, string?>
+        var result = await ApiProcess.RunAsync(new Dictionary<string, string?>(ApiProcess.AsEnvironment(ApiFactory.EmailSettings))
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Email__Smtp__Host"] = "smtp.example.com",
             ["ConnectionStrings__Postgres"] = database.ConnectionString,
             ["Jwt__SigningKey"] = Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
             ["Admin__Email"] = "root@example.com",
@@ -279,9 +280,10 @@ public sealed class AdminTests(ApiFactory api)
     public async Task A_placeholder_admin_password_stops_start_up_without_echoing_it()
     {
         const string password = "change-me";
-        var result = await ApiProcess.RunAsync(new Dictionary<string, string?>
+        var result = await ApiProcess.RunAsync(new Dictionary<string, string?>(ApiProcess.AsEnvironment(ApiFactory.EmailSettings))
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Email__Smtp__Host"] = "smtp.example.com",
             ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Database=unused",
             ["Jwt__SigningKey"] = Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
             ["Admin__Email"] = "root@example.com",
@@ -309,11 +311,7 @@ public sealed class AdminTests(ApiFactory api)
 
     private async Task<string> AdminTokenAsync() => await LoginTokenAsync(_client, ApiFactory.AdminEmail, api.AdminPassword);
 
-    private async Task<Guid> RegisterAsync()
-    {
-        var response = await _client.RegisterAsync(ApiClient.NewEmail());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-    }
+    private Task<Guid> RegisterAsync() => _client.RegisterUserAsync();
 
     private Task<HttpResponseMessage> GetAsync(string path, string token) =>
         _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, path).WithBearer(token));

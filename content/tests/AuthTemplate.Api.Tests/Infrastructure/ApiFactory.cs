@@ -26,20 +26,32 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Every log line every app of this factory wrote, for tests that look for leaked secrets.</summary>
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>The SMTP server every app of this factory sends its email to.</summary>
+    public TestMailServer Mail { get; } = new();
+
+    /// <summary>Settings of this factory's apps that differ from every other test app's (see <see cref="IsolatedApi"/>).</summary>
+    public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The environment of this factory's apps.</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
+    /// <summary>Services this factory's apps get besides the app's own (a test's <c>IEmailPreparer</c>, say).</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
+
     public ApiFactory()
     {
         TestRun.RememberSecret(SigningKey);
     }
 
     /// <summary>
-    /// The settings every test app gets, each feature's own included (see <see cref="IApiFeature.SettingsFor"/>);
-    /// <see cref="WithSettings"/> changes or adds to them.
+    /// The settings every test app gets, each feature's own included (see <see cref="IApiFeature.SettingsFor"/>), then
+    /// the overrides the factory was made with; <see cref="WithSettings"/> changes or adds to them.
     /// </summary>
     public Dictionary<string, string?> Settings
     {
         get
         {
-            var settings = new Dictionary<string, string?>
+            var settings = new Dictionary<string, string?>(EmailSettings)
             {
                 ["ConnectionStrings:Postgres"] = Database.ConnectionString,
                 ["Jwt:SigningKey"] = SigningKey,
@@ -47,7 +59,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
                 ["Auth:BcryptWorkFactor"] = "4",
                 ["RateLimiting:PermitLimit"] = "100000",
             };
-            foreach (var (key, value) in ApiFeatures.All.SelectMany(feature => feature.SettingsFor(this)))
+            foreach (var (key, value) in ApiFeatures.All.SelectMany(feature => feature.SettingsFor(this)).Concat(Mail.Settings).Concat(Overrides))
             {
                 settings[key] = value;
             }
@@ -55,6 +67,18 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             return settings;
         }
     }
+
+    /// <summary>The email settings of a test app, apart from the SMTP server (see <see cref="TestMailServer.Settings"/>).</summary>
+    public static Dictionary<string, string?> EmailSettings => new()
+    {
+        ["Email:From"] = "no-reply@example.com",
+        ["Email:ConfirmEmailUrl"] = "https://app.example.com/confirm-email",
+        ["Email:ResetPasswordUrl"] = "https://app.example.com/reset-password",
+        // Short waits: a test sees its email within a fraction of a second, and a retry soon after a failure.
+        ["Email:Sender:PollInterval"] = "00:00:00.150",
+        ["Email:Sender:FirstRetryDelay"] = "00:00:00.100",
+        ["Email:Sender:MaxRetryDelay"] = "00:00:01",
+    };
 
     /// <summary>A secret of this factory's apps (a password a feature configures), made once by name and remembered for the log scan.</summary>
     public string Secret(string name, Func<string> make) => _secrets.GetOrAdd(name, _ =>
@@ -90,15 +114,27 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(Settings));
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddProvider(TestRun.Logs));
-        builder.ConfigureServices(services => services.AddTransient<IStartupFilter, SecretRecorder>());
+        builder.ConfigureServices(services =>
+        {
+            services.AddTransient<IStartupFilter, SecretRecorder>();
+            ExtraServices?.Invoke(services);
+        });
+    }
+
+    /// <summary>Runs for the clients of this factory and of every app made with <see cref="WithSettings"/>.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        ApiClient.Remember(client, Database);
     }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
+        await Mail.DisposeAsync();
         if (_database is not null)
         {
             await _database.DisposeAsync();

@@ -28,6 +28,10 @@ public static class ApiProcess
         return result;
     }
 
+    /// <summary>Settings as environment variables (<c>Email:From</c> becomes <c>Email__From</c>).</summary>
+    public static Dictionary<string, string?> AsEnvironment(IEnumerable<KeyValuePair<string, string?>> settings) =>
+        settings.ToDictionary(setting => setting.Key.Replace(":", "__", StringComparison.Ordinal), setting => setting.Value);
+
     /// <summary>Starts the API without waiting for it; the caller stops it.</summary>
     public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
@@ -64,5 +68,56 @@ public static class ApiProcess
         }
 
         return Process.Start(startInfo)!;
+    }
+
+    /// <summary>
+    /// Starts the API and keeps reading its output (so that a full pipe never stalls it); disposing kills it if it
+    /// still runs and adds its output to the run's logs for the log scan.
+    /// </summary>
+    public static Running Launch(IReadOnlyDictionary<string, string?> environment, params string[] args) => new(Start(environment, args));
+
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+        internal Running(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, line) => Collect(line.Data);
+            _process.ErrorDataReceived += (_, line) => Collect(line.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string Output => string.Join('\n', _output);
+
+        public bool HasExited => _process.HasExited;
+
+        /// <summary>SIGKILL: the process ends at once, in the middle of whatever it does, as in a crash.</summary>
+        public void Kill()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Kill();
+            }
+
+            TestRun.Logs.Append(Output);
+            _process.Dispose();
+        }
+
+        private void Collect(string? line)
+        {
+            if (line is not null)
+            {
+                _output.Enqueue(line);
+            }
+        }
     }
 }
