@@ -21,6 +21,8 @@ public sealed class AuthorizationTests(ApiFactory api)
         "GET /health/live",
         "GET /health/ready",
         "GET /openapi/{documentName}.json",
+        "GET /.well-known/jwks.json",
+        "GET /.well-known/openid-configuration",
     ];
 
     [Fact]

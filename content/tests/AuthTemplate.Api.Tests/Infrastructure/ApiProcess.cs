@@ -7,6 +7,28 @@ public static class ApiProcess
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
+    private static readonly Lazy<TestKey> SharedKey = new(() => TestKey.Rsa());
+
+    /// <summary>The signing key of every process the tests start, made for this run only.</summary>
+    public static TestKey Key => SharedKey.Value;
+
+    /// <summary>The environment of a production deployment: an issuer and a signing key, plus the given settings.</summary>
+    public static Dictionary<string, string?> Production(params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Jwt__Issuer"] = ApiFactory.Issuer,
+            ["Jwt__SigningKeys__0__Pem"] = Key.Pem,
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         using var process = Start(environment, args);
