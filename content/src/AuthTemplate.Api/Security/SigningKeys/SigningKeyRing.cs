@@ -34,8 +34,7 @@ public sealed class SigningKeyRing(IOptions<LoadedSigningKeys> loaded, IOptions<
         var published = new List<SigningKey>(_keys.Count);
         for (var i = 0; i < _keys.Count; i++)
         {
-            var supersededAt = i + 1 < _keys.Count ? _keys[i + 1].ActiveFrom : (DateTimeOffset?)null;
-            if (supersededAt is null || now < supersededAt.Value + _lastTokenValidFor)
+            if (IsPublished(i, now))
             {
                 published.Add(_keys[i]);
             }
@@ -44,7 +43,7 @@ public sealed class SigningKeyRing(IOptions<LoadedSigningKeys> loaded, IOptions<
         return published;
     }
 
-    /// <summary>The published key with this kid, if any: a token naming another kid is refused.</summary>
+    /// <summary>The published key with this kid, if any: a token naming another kid is refused. Runs on every request.</summary>
     public SigningKey? Find(string? kid)
     {
         if (kid is null)
@@ -52,14 +51,19 @@ public sealed class SigningKeyRing(IOptions<LoadedSigningKeys> loaded, IOptions<
             return null;
         }
 
-        foreach (var key in PublishedAt(time.GetUtcNow()))
+        var now = time.GetUtcNow();
+        for (var i = 0; i < _keys.Count; i++)
         {
-            if (key.Kid == kid)
+            if (_keys[i].Kid == kid)
             {
-                return key;
+                return IsPublished(i, now) ? _keys[i] : null;
             }
         }
 
         return null;
     }
+
+    /// <summary>Until the next key takes over, and a token lifetime plus the clock skew after that.</summary>
+    private bool IsPublished(int index, DateTimeOffset now) =>
+        index + 1 >= _keys.Count || now < _keys[index + 1].ActiveFrom + _lastTokenValidFor;
 }
