@@ -3,7 +3,7 @@
 # side by side in one run on this machine:
 #   - the ceiling: GET /health/live of the same app;
 #   - GET /api/v1/users/me, POST /api/v1/auth/refresh, and POST /api/v1/auth/login at the default BCrypt cost beside
-#     one BCrypt verification alone;
+#     one BCrypt verification alone, with an RS256 key (the default) and again with an ES256 key;
 #   - the peer: Microsoft's Identity API endpoints (MapIdentityApi, bearer tokens) on the same PostgreSQL, GET /manage/info;
 #   - start-up to the first 200 and peak memory under load, beside a plain `dotnet new webapi` app;
 #   - a soak mixing login, me and refresh, with the count of each status.
@@ -11,7 +11,8 @@
 # in the README between the benchmark markers.
 #
 # Usage: benchmark/run.sh
-# Needs: the .NET SDK, wrk, curl, jq, PostgreSQL server binaries (Debian: apt-get install -y wrk curl jq postgresql).
+# Needs: the .NET SDK, wrk, curl, jq, openssl, PostgreSQL server binaries
+#   (Debian: apt-get install -y wrk curl jq openssl postgresql).
 # Settings (environment): BENCHMARK_DURATION (seconds per measurement, 10), BENCHMARK_WARM_UP (seconds of the same
 #   load before each measurement, 15: the JIT needs that long under load to settle), BENCHMARK_SOAK (seconds, 60),
 #   BENCHMARK_CONNECTIONS (32), BENCHMARK_WORK (scratch directory, /tmp/authtemplate-benchmark),
@@ -51,8 +52,8 @@ for setting in duration warm_up soak connections base_port; do
   [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || fail "BENCHMARK_${setting^^} must be a positive whole number, not '${!setting}'."
 done
 ((connections >= 8)) || fail "BENCHMARK_CONNECTIONS must be at least 8: the soak splits them among login, me and refresh."
-for tool in dotnet wrk curl jq; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (Debian: apt-get install -y wrk curl jq; .NET SDK: see global.json)."
+for tool in dotnet wrk curl jq openssl; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (Debian: apt-get install -y wrk curl jq openssl; .NET SDK: see global.json)."
 done
 for port in "$pg_port" "$api_port" "$identity_port" "$plain_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -133,14 +134,21 @@ step "Starting PostgreSQL on 127.0.0.1:$pg_port"
 postgres=$("$repo/scripts/throwaway-postgres.sh" start "$work/postgres" "$pg_port")
 pg_version=$(sed -n 's/.*PostgreSQL \([0-9.]*\).*/\1/p' "$work/postgres/server.log" | head -n 1)
 
-signing_key=$(head -c 48 /dev/urandom | base64 -w 0)
+# Signing keys made for this run, the way the README makes them: RS256 (the default) and ES256.
+keys="$work/keys"
+mkdir -p "$keys"
+quiet key-rs256 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/rs256.pem"
+quiet key-es256 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$keys/es256.pem"
 api_env=(
   ASPNETCORE_ENVIRONMENT=Production
   "ConnectionStrings__Postgres=$postgres;Database=benchmark_api"
-  "Jwt__SigningKey=$signing_key"
+  Jwt__Issuer=https://api.benchmark.test
+  "Jwt__SigningKeys__0__PemFile=$keys/rs256.pem"
   # Every request comes from one loopback address: the per-client limit on credential endpoints would measure 429s.
   RateLimiting__PermitLimit=1000000000
 )
+# The same API signing with the P-256 key: the only differences are the key and its algorithm.
+api_es256_env=("${api_env[@]/#Jwt__SigningKeys__0__PemFile=*/Jwt__SigningKeys__0__PemFile=$keys/es256.pem}" Jwt__Algorithm=ES256)
 identity_env=(
   ASPNETCORE_ENVIRONMENT=Production
   "ConnectionStrings__Postgres=$postgres;Database=benchmark_identity"
@@ -377,6 +385,23 @@ curl -fs -o /dev/null "$api/health/live" || fail "the API stopped answering afte
 api_memory_mb=$(peak_memory_mb "$api_pid")
 stop "$api_pid"
 
+step "The same with an ES256 key: GET /api/v1/users/me, POST /api/v1/auth/refresh, POST /api/v1/auth/login"
+start_and_wait api-es256 "$api_port" /health/ready "${api_es256_env[@]}" "${api_command[@]}"
+app_pid=$started_pid
+es256_token=$(json_post "$api/api/v1/auth/login" "$credentials" | jq -er .accessToken)
+[ "$(jq -Rr 'split(".")[0] | gsub("-"; "+") | gsub("_"; "/") | @base64d | fromjson | .alg' <<<"$es256_token")" = ES256 ] \
+  || fail "the API started with the ES256 key did not sign ES256; see $logs/api-es256.log"
+me_es256=$(measure me-es256 fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $es256_token" "$api/api/v1/users/me")
+echo "$me_es256" >&2
+seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((connections + connections / 2))
+run_wrk refresh-es256-warm-up refresh.lua "$wrk_threads" "$connections" "$warm_up" "$api" >/dev/null
+seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((connections + connections / 2))
+refresh_es256=$(run_wrk refresh-es256 refresh.lua "$wrk_threads" "$connections" "$duration" "$api")
+echo "$refresh_es256" >&2
+login_es256=$(measure login-es256 login.lua 1 1 "$api/api/v1/auth/login")
+echo "$login_es256" >&2
+stop "$app_pid"
+
 step "Peer: Identity API endpoints, GET /manage/info"
 identity="http://127.0.0.1:$identity_port"
 start_and_wait identity "$identity_port" /health/live "${identity_env[@]}" "${identity_command[@]}"
@@ -436,6 +461,11 @@ statuses_of() {
 }
 
 me_ceiling=$(ratio "$(field "$me" rps)" "$(field "$ceiling" rps)")
+me_es256_ceiling=$(ratio "$(field "$me_es256" rps)" "$(field "$ceiling" rps)")
+me_rs_over_es=$(ratio "$(field "$me" rps)" "$(field "$me_es256" rps)")
+refresh_es256_ceiling=$(ratio "$(field "$refresh_es256" rps)" "$(field "$ceiling" rps)")
+refresh_rs_over_es=$(ratio "$(field "$refresh" rps)" "$(field "$refresh_es256" rps)")
+login_es256_verify=$(ratio "$(field "$login_es256" p50_ms)" "$(field "$verify" median_ms)")
 me_peer=$(ratio "$(field "$me" rps)" "$(field "$peer" rps)")
 me_no_multiplexing_ceiling=$(ratio "$(field "$me_no_multiplexing" rps)" "$(field "$ceiling" rps)")
 multiplexing_gain=$(ratio "$(field "$me" rps)" "$(field "$me_no_multiplexing" rps)")
@@ -447,7 +477,7 @@ startup_ratio=$(ratio "$api_startup_ms" "$plain_startup_ms")
 memory_ratio=$(ratio "$api_memory_mb" "$plain_memory_mb")
 soak_5xx=$(($(five_xx "$soak_me") + $(five_xx "$soak_refresh") + $(five_xx "$soak_login")))
 soak_unexpected=$(($(unexpected "$soak_me" 200) + $(unexpected "$soak_refresh" 200) + $(unexpected "$soak_login" 200)))
-for line in "$ceiling" "$me" "$me_no_multiplexing" "$refresh" "$login" "$peer" "$plain"; do
+for line in "$ceiling" "$me" "$me_no_multiplexing" "$refresh" "$login" "$me_es256" "$refresh_es256" "$login_es256" "$peer" "$plain"; do
   [ "$(unexpected "$line" 200)" -eq 0 ] || fail "a measurement saw other statuses than 200: $line"
 done
 
@@ -466,12 +496,15 @@ report="$bench/results/latest.md"
   echo "| Measure | Figures | CPU per request | Ratio | Target | Met |"
   echo "|---|---|---|---|---|---|"
   echo "| Ceiling: \`GET /health/live\` | $(figures "$ceiling") | $(cpu_per_request "$ceiling") | | | |"
-  echo "| \`GET /api/v1/users/me\` (JWT validation, one database read) | $(figures "$me") | $(cpu_per_request "$me") | ${me_ceiling}x the ceiling | at least 0.30x | $(verdict "$me_ceiling" at_least 0.30) |"
+  echo "| \`GET /api/v1/users/me\` (RS256 JWT validation, one database read) | $(figures "$me") | $(cpu_per_request "$me") | ${me_ceiling}x the ceiling | at least 0.30x | $(verdict "$me_ceiling" at_least 0.30) |"
   echo "| \`GET /api/v1/users/me\` with \`Multiplexing=false\` | $(figures "$me_no_multiplexing") | $(cpu_per_request "$me_no_multiplexing") | ${me_no_multiplexing_ceiling}x the ceiling; multiplexing makes me ${multiplexing_gain}x faster | | |"
   echo "| Identity API endpoints: \`GET /manage/info\` | $(figures "$peer") | $(cpu_per_request "$peer") | me is ${me_peer}x the peer | at least 1.0x | $(verdict "$me_peer" at_least 1.0) |"
-  echo "| \`POST /api/v1/auth/refresh\` (rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | ${refresh_ceiling}x the ceiling | at least 0.15x | $(verdict "$refresh_ceiling" at_least 0.15) |"
+  echo "| \`POST /api/v1/auth/refresh\` (RS256; rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | ${refresh_ceiling}x the ceiling | at least 0.15x | $(verdict "$refresh_ceiling" at_least 0.15) |"
   echo "| Refresh's statement alone in PostgreSQL (pgbench, 8 clients, no app) | $rotation_tps statements/s | | ${rotation_ceiling}x the ceiling: the most refresh could reach if the app cost nothing | | |"
   echo "| \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login") | $(cpu_per_request "$login") | p50 is ${login_verify}x one verification alone (${verify_ms} ms) | at most 1.2x | $(verdict "$login_verify" at_most 1.2) |"
+  echo "| ES256: \`GET /api/v1/users/me\` | $(figures "$me_es256") | $(cpu_per_request "$me_es256") | ${me_es256_ceiling}x the ceiling; RS256 me is ${me_rs_over_es}x ES256 me | | |"
+  echo "| ES256: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_es256") | $(cpu_per_request "$refresh_es256") | ${refresh_es256_ceiling}x the ceiling; RS256 refresh is ${refresh_rs_over_es}x ES256 refresh | | |"
+  echo "| ES256: \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login_es256") | $(cpu_per_request "$login_es256") | p50 is ${login_es256_verify}x one verification alone | | |"
   echo "| Start-up to the first 200 of \`/health/ready\`, median of $startups | ${api_startup_ms} ms (${api_live_startup_ms} ms to the first 200 of \`/health/live\`, which needs no database); plain webapi ${plain_startup_ms} ms to \`/weatherforecast\` | | ${startup_ratio}x plain webapi | at most 1.5x | $(verdict "$startup_ratio" at_most 1.5) |"
   echo "| Peak memory (VmHWM) under load | ${api_memory_mb} MB after every phase and the soak; plain webapi ${plain_memory_mb} MB; Identity peer ${identity_memory_mb} MB | | ${memory_ratio}x plain webapi | at most 1.5x | $(verdict "$memory_ratio" at_most 1.5) |"
   echo "| Soak, ${soak} s: me over $me_connections connections | $(figures "$soak_me"); $(statuses_of "$soak_me") | | | | |"

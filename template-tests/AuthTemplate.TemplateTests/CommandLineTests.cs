@@ -6,7 +6,7 @@ namespace AuthTemplate.TemplateTests;
 public sealed class CommandLineTests
 {
     static readonly string[] PublicOptions = ["--refresh-tokens", "--rbac", "--docker", "--skip-restore"];
-    static readonly string[] HiddenOptions = ["--dev-signing-key", "--http-port", "--https-port"];
+    static readonly string[] HiddenOptions = ["--http-port", "--https-port"];
 
     [Fact]
     public async Task Invalid_bool_value_is_rejected_without_writing_output()

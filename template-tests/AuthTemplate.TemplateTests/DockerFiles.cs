@@ -69,6 +69,29 @@ public static partial class ResolvedCompose
     public static IReadOnlyDictionary<string, string> Environment(string resolvedYaml, string service) =>
         Mapping(resolvedYaml, service, "environment");
 
+    /// <summary>The top-level <c>secrets</c>: each name with the file compose mounts at <c>/run/secrets/NAME</c>.</summary>
+    public static IReadOnlyDictionary<string, string> Secrets(string resolvedYaml)
+    {
+        var lines = resolvedYaml.Replace("\r\n", "\n").Split('\n').ToList();
+        var start = lines.FindIndex(line => line == "secrets:");
+        var secrets = new Dictionary<string, string>();
+        if (start < 0)
+            return secrets;
+        string? name = null;
+        foreach (var line in lines.Skip(start + 1).TakeWhile(line => line.Length == 0 || line.StartsWith(' ')))
+        {
+            var entry = MappingEntry().Match(line);
+            if (!entry.Success)
+                continue;
+            if (Indentation(line) == 2)
+                name = entry.Groups["key"].Value;
+            else if (name is not null && entry.Groups["key"].Value == "file")
+                secrets[name] = Unquote(entry.Groups["value"].Value);
+        }
+
+        return secrets;
+    }
+
     public static IReadOnlyList<string> Command(string resolvedYaml, string service) =>
         ServiceBlock(resolvedYaml, service)
             .SkipWhile(line => line.Trim() != "command:").Skip(1)

@@ -119,7 +119,6 @@ public sealed partial class DockerTests
             var secrets = new Dictionary<string, string>
             {
                 ["POSTGRES_PASSWORD"] = "pw-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12)),
-                ["JWT_SIGNING_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
                 ["ADMIN_PASSWORD"] = "Rehearsal-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)),
             };
             var composeDirectory = Path.Combine(root, "compose");
@@ -128,6 +127,18 @@ public sealed partial class DockerTests
             File.WriteAllText(Path.Combine(composeDirectory, ".env"), EnvFileFromExample(generated.Files.ReadText(".env.example"), secrets));
             var resolved = await DockerCompose(composeDirectory, "config");
             Assert.True(resolved.Succeeded, resolved.Describe($"[{scenario}] docker-compose config failed."));
+            // Compose secrets, as compose would mount them: a key file where .env points, read from its own path
+            // instead of /run/secrets/<name>.
+            var mountedSecrets = ResolvedCompose.Secrets(resolved.StandardOutput);
+            Assert.Contains("jwt_signing_key", mountedSecrets.Keys);
+            foreach (var file in mountedSecrets.Values)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                using var key = RSA.Create(2048);
+                File.WriteAllText(file, key.ExportPkcs8PrivateKeyPem());
+                AllowEveryone(Path.GetDirectoryName(file)!);
+            }
+
             var database = ResolvedCompose.Environment(resolved.StandardOutput, "db");
             var createRole = $"CREATE ROLE \"{database["POSTGRES_USER"]}\" LOGIN SUPERUSER PASSWORD '{database["POSTGRES_PASSWORD"]}'";
             var createDatabase = $"CREATE DATABASE \"{database["POSTGRES_DB"]}\" OWNER \"{database["POSTGRES_USER"]}\"";
@@ -137,12 +148,14 @@ public sealed partial class DockerTests
             Assert.True(created.Succeeded, created.Describe($"[{scenario}] Could not create the compose database."));
 
             // The environment compose gives the api and migrate services, on top of the image's own ENV; only the
-            // database host (compose's service name) and the listening port (free here) differ.
+            // database host (compose's service name), the listening port (free here) and where secrets are mounted differ.
             var environment = new Dictionary<string, string?>();
             foreach (var (key, value) in dockerfile.Environment)
                 environment[key] = value;
             foreach (var (key, value) in ResolvedCompose.Environment(resolved.StandardOutput, "api"))
-                environment[key] = value.Replace("Host=db;Port=5432", $"Host=127.0.0.1;Port={port}", StringComparison.Ordinal);
+                environment[key] = mountedSecrets.Aggregate(
+                    value.Replace("Host=db;Port=5432", $"Host=127.0.0.1;Port={port}", StringComparison.Ordinal),
+                    (current, secret) => current.Replace($"/run/secrets/{secret.Key}", secret.Value, StringComparison.Ordinal));
             var httpPort = FreePort();
             environment["ASPNETCORE_HTTP_PORTS"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             environment["ASPNETCORE_ENVIRONMENT"] = null;

@@ -49,7 +49,6 @@ public static class Variants
     [
         "--http-port", "5080",
         "--https-port", "7080",
-        "--dev-signing-key", "dev-only-snapshot-signing-key-0123456789abcdef0123456789abcdef",
         "--skip-restore",
     ];
 

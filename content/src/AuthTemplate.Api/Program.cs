@@ -12,6 +12,7 @@ using AuthTemplate.Api.Hosting;
 using AuthTemplate.Api.RefreshTokens;
 #endif
 using AuthTemplate.Api.Security;
+using AuthTemplate.Api.Security.SigningKeys;
 using AuthTemplate.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -25,6 +26,7 @@ builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddStrictJson();
+builder.Services.AddSigningKeys();
 builder.Services.AddJwtAuthentication();
 builder.Services.AddAuthorizationPolicies();
 builder.Services.AddCredentialRateLimiting();
@@ -48,6 +50,7 @@ var app = builder.Build();
 app.UseApiPipeline();
 app.MapApiDocumentation();
 app.MapHealthEndpoints();
+app.MapSigningKeyEndpoints();
 
 var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();

@@ -16,6 +16,8 @@ public sealed class CoreFeature : IApiFeature
         new("GET", "/health/live", Anonymous: true),
         new("GET", "/health/ready", Anonymous: true),
         new("GET", "/openapi/{documentName}.json", Anonymous: true),
+        new("GET", "/.well-known/jwks.json", Anonymous: true),
+        new("GET", "/.well-known/openid-configuration", Anonymous: true),
         new("POST", Register, Anonymous: true, new RequestBody(
             [BodyField.Checked("email"), BodyField.Free("password")],
             (_, _) => Task.FromResult(new GoodRequest(

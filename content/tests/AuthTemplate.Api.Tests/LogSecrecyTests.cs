@@ -20,7 +20,7 @@ public sealed class LogSecrecyTests(ApiFactory api)
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.LoginAsync(email, wrongPassword)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetMeAsync(accessToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetMeAsync(accessToken + "tampered")).StatusCode);
-        var secrets = new List<Secret> { new(ApiClient.Password), new(wrongPassword), new(accessToken), new(accessToken.Split('.')[2]), new(api.SigningKey) };
+        var secrets = new List<Secret> { new(ApiClient.Password), new(wrongPassword), new(accessToken), new(accessToken.Split('.')[2]), new(api.RsaKey.Pem), new(api.EcKey.Pem) };
         if (Secret.OfDatabase(TestDatabase.ServerConnectionString) is { } databasePassword)
         {
             secrets.Add(databasePassword);

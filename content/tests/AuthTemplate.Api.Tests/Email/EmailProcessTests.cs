@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using AuthTemplate.Api.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
@@ -78,11 +77,14 @@ public sealed class EmailProcessTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>A production process on the test database, sending to the test SMTP server, polling often.</summary>
     private Dictionary<string, string?> Environment()
     {
-        var environment = ApiProcess.AsEnvironment(ApiFactory.EmailSettings.Concat(_mail.Settings));
-        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        environment["ConnectionStrings__Postgres"] = _database.ConnectionString;
-        environment["Jwt__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+        var environment = ApiProcess.Production(
+            ("ASPNETCORE_URLS", "http://127.0.0.1:0"),
+            ("ConnectionStrings__Postgres", _database.ConnectionString));
+        foreach (var (key, value) in ApiProcess.AsEnvironment(_mail.Settings))
+        {
+            environment[key] = value;
+        }
+
         return environment;
     }
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
+using AuthTemplate.Api.Security.SigningKeys;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -14,12 +14,21 @@ namespace AuthTemplate.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    /// <summary>The API's public base URL in tests; the test server answers any host.</summary>
+    public const string Issuer = "https://api.authtemplate.test";
+
+    public const string Audience = "authtemplate";
+
     private TestDatabase? _database;
+    private readonly Lazy<WebApplicationFactory<Program>> _es256;
 
     private readonly ConcurrentDictionary<string, string> _secrets = new();
 
-    /// <summary>A signing key made for this test run only.</summary>
-    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+    /// <summary>The RS256 signing key, made for this test run only.</summary>
+    public TestKey RsaKey { get; } = TestKey.Rsa();
+
+    /// <summary>The ES256 signing key of <see cref="ForAlgorithm"/>("ES256"), made for this test run only.</summary>
+    public TestKey EcKey { get; } = TestKey.EcP256();
 
     public TestDatabase Database => _database ?? throw new InvalidOperationException("The factory is not initialized.");
 
@@ -40,7 +49,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public ApiFactory()
     {
-        TestRun.RememberSecret(SigningKey);
+        _es256 = new(() => WithSettings(new Dictionary<string, string?>
+        {
+            ["Jwt:Algorithm"] = SigningAlgorithms.ES256,
+            ["Jwt:SigningKeys:0:Pem"] = EcKey.Pem,
+        }));
     }
 
     /// <summary>
@@ -54,7 +67,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             var settings = new Dictionary<string, string?>(EmailSettings)
             {
                 ["ConnectionStrings:Postgres"] = Database.ConnectionString,
-                ["Jwt:SigningKey"] = SigningKey,
+                ["Jwt:Issuer"] = Issuer,
+                ["Jwt:SigningKeys:0:Pem"] = RsaKey.Pem,
                 // Cheap hashes keep the suite fast; tests about the cost set it themselves.
                 ["Auth:BcryptWorkFactor"] = "4",
                 ["RateLimiting:PermitLimit"] = "100000",
@@ -99,6 +113,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
         _ = Server;
     }
+
+    /// <summary>The key the app of <see cref="ForAlgorithm"/> signs with.</summary>
+    public TestKey Key(string algorithm) => algorithm == SigningAlgorithms.ES256 ? EcKey : RsaKey;
+
+    /// <summary>This app (RS256, the default) or one on the same database signing ES256; disposed with this factory.</summary>
+    public WebApplicationFactory<Program> ForAlgorithm(string algorithm) => algorithm == SigningAlgorithms.ES256 ? _es256.Value : this;
 
     /// <summary>Another app on the same database with some settings changed; the caller disposes it.</summary>
     public WebApplicationFactory<Program> WithSettings(IDictionary<string, string?> settings, string? environment = null) =>

@@ -7,6 +7,27 @@ public static class ApiProcess
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
+    private static readonly Lazy<TestKey> SharedKey = new(() => TestKey.Rsa());
+
+    /// <summary>The signing key of every process the tests start, made for this run only.</summary>
+    public static TestKey Key => SharedKey.Value;
+
+    /// <summary>The environment of a production deployment: an issuer, a signing key and email settings, plus the given settings.</summary>
+    public static Dictionary<string, string?> Production(params (string Key, string Value)[] settings)
+    {
+        var environment = AsEnvironment(ApiFactory.EmailSettings);
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        environment["Jwt__Issuer"] = ApiFactory.Issuer;
+        environment["Jwt__SigningKeys__0__Pem"] = Key.Pem;
+        environment["Email__Smtp__Host"] = "smtp.example.com";
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         using var process = Start(environment, args);
