@@ -17,7 +17,7 @@
 #   load before each measurement, 15: the JIT needs that long under load to settle), BENCHMARK_SOAK (seconds, 60),
 #   BENCHMARK_CONNECTIONS (32), BENCHMARK_WORK (scratch directory, /tmp/authtemplate-benchmark),
 #   BENCHMARK_BASE_PORT (18480, below the range the kernel hands out to outgoing connections; the run uses it and
-#   the three ports after it).
+#   the four ports after it, the last one closed: the API's SMTP server, which is never there).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,9 +55,9 @@ done
 for tool in dotnet wrk curl jq openssl; do
   command -v "$tool" >/dev/null || fail "$tool is missing (Debian: apt-get install -y wrk curl jq openssl; .NET SDK: see global.json)."
 done
-for port in "$pg_port" "$api_port" "$identity_port" "$plain_port"; do
+for port in "$pg_port" "$api_port" "$identity_port" "$plain_port" $((base_port + 4)); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    fail "port $port is in use; set BENCHMARK_BASE_PORT to the first of four free ports."
+    fail "port $port is in use; set BENCHMARK_BASE_PORT to the first of five free ports."
   fi
 done
 # The scratch directory is emptied at the start of every run: refuse one that this script did not make.
@@ -146,6 +146,15 @@ api_env=(
   "Jwt__SigningKeys__0__PemFile=$keys/rs256.pem"
   # Every request comes from one loopback address: the per-client limit on credential endpoints would measure 429s.
   RateLimiting__PermitLimit=1000000000
+  # The run measures the token paths: its user logs in without confirming its address, and email goes nowhere (a
+  # closed loopback port: the confirmation the registration queues is retried in the background and never sent).
+  Auth__RequireConfirmedEmail=false
+  Email__From=benchmark@example.com
+  Email__Smtp__Host=127.0.0.1
+  "Email__Smtp__Port=$((base_port + 4))"
+  Email__Smtp__Security=None
+  Email__ConfirmEmailUrl=https://app.benchmark.test/confirm-email
+  Email__ResetPasswordUrl=https://app.benchmark.test/reset-password
 )
 # The same API signing with the P-256 key: the only differences are the key and its algorithm.
 api_es256_env=("${api_env[@]/#Jwt__SigningKeys__0__PemFile=*/Jwt__SigningKeys__0__PemFile=$keys/es256.pem}" Jwt__Algorithm=ES256)
