@@ -56,7 +56,7 @@ public enum FieldKind
     Free,
 
     /// <summary>
-    /// Text compared with what is stored (a login's email and password, a refresh token): text that matches nothing
+    /// Text compared with what is stored (a login's email and password, a token): text that matches nothing
     /// is answered exactly as <see cref="BodyField.WrongValue"/>, a well-formed value that matches nothing either.
     /// </summary>
     LookedUp,

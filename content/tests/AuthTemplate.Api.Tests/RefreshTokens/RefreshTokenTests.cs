@@ -190,6 +190,20 @@ public sealed class RefreshTokenTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Resetting_the_password_revokes_every_family_of_the_user()
+    {
+        var (email, first) = await _client.RegisterAndLoginAsync();
+        var second = await (await _client.LoginAsync(email)).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.ForgotPasswordAsync(email)).StatusCode);
+        var token = await api.TokenFromNextLinkToAsync(email, AccountFlows.ResetPage);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.ResetPasswordAsync(token, "another good passphrase")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(first.GetProperty("refreshToken").GetString()!)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(second.GetProperty("refreshToken").GetString()!)).StatusCode);
+    }
+
+    [Fact]
     public async Task Changing_the_password_revokes_every_family_of_the_user()
     {
         var (_, tokens) = await _client.RegisterAndLoginAsync();
