@@ -10,6 +10,7 @@ using AuthTemplate.Api.Hosting;
 using AuthTemplate.Api.RefreshTokens;
 #endif
 using AuthTemplate.Api.Security;
+using AuthTemplate.Api.Telemetry;
 using AuthTemplate.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -19,6 +20,7 @@ if (HealthCheckCommand.IsRequested(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddTelemetry();
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
 builder.Services.AddApiProblemDetails();
