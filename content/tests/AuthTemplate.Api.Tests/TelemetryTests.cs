@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using AuthTemplate.Api.Tests.Infrastructure;
@@ -19,14 +17,13 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
     [Fact]
     public async Task A_failed_logins_trace_holds_its_request_span_and_under_it_the_database_span()
     {
-        await api.Receiver.WaitForAsync(receiver => DatabaseSpans(receiver).Any(), "database span of the login's trace");
+        var request = await LoginSpanAsync();
+        await api.Receiver.WaitForAsync(receiver => DatabaseSpans(receiver).Any(span => span.TraceId == request.TraceId), "database span of the login's trace");
 
         Assert.Equal(HttpStatusCode.Unauthorized, api.LoginStatus);
-        var trace = api.Receiver.Spans.Select(exported => exported.Span).Where(span => span.TraceId == api.LoginTraceId).ToList();
-        var request = Assert.Single(trace, span => span.Kind == OtlpSpanKind.Server);
-        Assert.Equal("/api/v1/auth/login", request.Attributes.GetValueOrDefault("url.path"));
         Assert.Equal("401", request.Attributes.GetValueOrDefault("http.response.status_code"));
-        Assert.All(DatabaseSpans(api.Receiver), database => Assert.True(
+        var trace = api.Receiver.Spans.Select(exported => exported.Span).Where(span => span.TraceId == request.TraceId).ToList();
+        Assert.All(DatabaseSpans(api.Receiver).Where(span => span.TraceId == request.TraceId), database => Assert.True(
             IsUnder(database, request, trace), $"The database span '{database.Name}' is not under the request span '{request.Name}'."));
     }
 
@@ -42,11 +39,8 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
     public async Task Health_probes_are_not_traced()
     {
         // The probes were sent before the login: once the login's request span is here, theirs would be too.
-        await api.Receiver.WaitForAsync(
-            receiver => receiver.Spans.Any(exported => exported.Span.TraceId == api.LoginTraceId && exported.Span.Kind == OtlpSpanKind.Server),
-            "request span of the login");
+        await LoginSpanAsync();
 
-        Assert.DoesNotContain(api.Receiver.Spans, exported => exported.Span.TraceId == api.ProbeTraceId);
         Assert.DoesNotContain(api.Receiver.Spans, exported => exported.Span.Attributes.GetValueOrDefault("url.path", "").StartsWith("/health", StringComparison.Ordinal));
     }
 
@@ -71,9 +65,11 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
     [Fact]
     public async Task Logs_arrive_with_the_trace_id_of_their_request()
     {
-        await api.Receiver.WaitForAsync(receiver => receiver.Logs.Any(log => log.TraceId == api.LoginTraceId), "log record of the login's request");
+        var login = await LoginSpanAsync();
 
-        Assert.Contains(api.Receiver.Logs, log => log.TraceId == api.LoginTraceId && log.Body.Contains("/api/v1/auth/login", StringComparison.Ordinal));
+        await api.Receiver.WaitForAsync(
+            receiver => receiver.Logs.Any(log => log.TraceId == login.TraceId && log.Body.Contains("/api/v1/auth/login", StringComparison.Ordinal)),
+            "log record of the login's request");
     }
 
     [Fact]
@@ -90,8 +86,9 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
     [Fact]
     public async Task Every_console_line_is_json_with_a_utc_timestamp_and_a_requests_lines_carry_its_trace_id()
     {
+        var login = await LoginSpanAsync();
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!api.Serving.StandardOutput.Any(line => line.Contains(api.LoginTraceId, StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        while (!api.Serving.StandardOutput.Any(line => line.Contains(login.TraceId, StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
@@ -113,7 +110,7 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
         Assert.NotEmpty(requestScopes);
         Assert.All(requestScopes, entry => Assert.Contains(entry.GetProperty("Scopes").EnumerateArray(), scope => scope.TryGetProperty("TraceId", out _)));
         Assert.Contains(requestScopes, entry => entry.GetProperty("Scopes").EnumerateArray()
-            .Any(scope => scope.TryGetProperty("TraceId", out var traceId) && traceId.GetString() == api.LoginTraceId));
+            .Any(scope => scope.TryGetProperty("TraceId", out var traceId) && traceId.GetString() == login.TraceId));
         Assert.Empty(api.Serving.StandardError);
     }
 
@@ -138,6 +135,15 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
         }
     }
 
+    /// <summary>The request span of the fixture's only login.</summary>
+    private async Task<OtlpSpan> LoginSpanAsync()
+    {
+        static OtlpSpan? Find(OtlpReceiver receiver) => receiver.Spans.Select(exported => exported.Span).FirstOrDefault(span =>
+            span.Kind == OtlpSpanKind.Server && span.Attributes.GetValueOrDefault("url.path") == "/api/v1/auth/login");
+        await api.Receiver.WaitForAsync(receiver => Find(receiver) is not null, "request span of the login");
+        return Find(api.Receiver)!;
+    }
+
     private static IEnumerable<OtlpSpan> DatabaseSpans(OtlpReceiver receiver) => receiver.Spans
         .Select(exported => exported.Span)
         .Where(span => span.Kind == OtlpSpanKind.Client && span.Attributes.GetValueOrDefault("db.system.name") == "postgresql");
@@ -157,7 +163,7 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
 
     /// <summary>
     /// The API in Production on a migrated database of its own, exporting to <see cref="Receiver"/>, after it served
-    /// health probes, a failed login and an unauthenticated request, each in a trace the test chose.
+    /// health probes, a failed login and an unauthenticated request.
     /// </summary>
     public sealed class ExportingApi : IAsyncLifetime
     {
@@ -170,10 +176,6 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
         public ServingApi Serving { get; private set; } = null!;
 
         public string LoginPassword { get; } = $"not-the-password-{Guid.NewGuid():N}";
-
-        public string LoginTraceId { get; } = NewTraceId();
-
-        public string ProbeTraceId { get; } = NewTraceId();
 
         public HttpStatusCode LoginStatus { get; private set; }
 
@@ -204,16 +206,9 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
             Assert.True(migrate.ExitCode == 0, migrate.StandardError + migrate.StandardOutput);
 
             Serving = await ServingApi.StartAsync(Environment(Receiver.Endpoint.ToString().TrimEnd('/')));
-            foreach (var probe in new[] { "/health/live", "/health/ready" })
-            {
-                await Serving.Client.SendAsync(InTrace(new HttpRequestMessage(HttpMethod.Get, probe), ProbeTraceId));
-            }
-
-            var login = InTrace(new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/login")
-            {
-                Content = JsonContent.Create(new { email = ApiClient.NewEmail("unknown"), password = LoginPassword }),
-            }, LoginTraceId);
-            LoginStatus = (await Serving.Client.SendAsync(login)).StatusCode;
+            await Serving.Client.GetAsync("/health/live");
+            await Serving.Client.GetAsync("/health/ready");
+            LoginStatus = (await Serving.Client.LoginAsync(ApiClient.NewEmail("unknown"), LoginPassword)).StatusCode;
             await Serving.Client.GetAsync("/api/v1/users/me");
         }
 
@@ -235,15 +230,6 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
             }
 
             TestRun.MarkFinished(Group);
-        }
-
-        private static string NewTraceId() => ActivityTraceId.CreateRandom().ToHexString();
-
-        /// <summary>A W3C traceparent header: the app continues the trace the test started.</summary>
-        private static HttpRequestMessage InTrace(HttpRequestMessage request, string traceId)
-        {
-            request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-            return request;
         }
     }
 }
