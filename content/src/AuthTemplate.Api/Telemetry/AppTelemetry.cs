@@ -6,7 +6,8 @@ namespace AuthTemplate.Api.Telemetry;
 /// <summary>
 /// The app's own traces and metrics, for the work no framework instruments: what the app does besides answering a
 /// request (sending an email, rotating a token), and counts of what it decides (security events). Both are exported
-/// with everything else by <see cref="TelemetryRegistration.AddTelemetry"/>.
+/// with everything else by <see cref="TelemetryRegistration.AddTelemetry"/>. Without a collector nothing listens:
+/// <c>ActivitySource.StartActivity</c> returns null (write <c>activity?.SetTag(...)</c>) and a counter costs nothing.
 /// </summary>
 public static class AppTelemetry
 {
