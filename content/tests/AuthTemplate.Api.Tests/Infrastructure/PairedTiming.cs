@@ -11,11 +11,20 @@ public sealed record PairedTiming(int Pairs, double TypicalTime, double MedianDi
     public const double DefaultConfidence = 0.99;
 
     private const int PairsPerRound = 12;
-    private const int MaxRounds = 5;
+    private const int MinRounds = 5;
+    private const int MaxRounds = 200;
+
+    /// <summary>
+    /// How long a noisy machine may be timed before the verdict stands. A fast request gets many more pairs than a
+    /// slow one within it: the interval of the median narrows with the number of pairs, and a few milliseconds of
+    /// request are as noisy as hundreds.
+    /// </summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(75);
 
     /// <summary>
     /// Times interleaved pairs of two requests (each returns its time in milliseconds), round after round until the
-    /// verdict is equivalence or the rounds run out, and returns the verdict on <c>candidate - baseline</c>.
+    /// verdict is equivalence or the time budget runs out (after at least a few rounds), and returns the verdict on
+    /// <c>candidate - baseline</c>.
     /// </summary>
     public static async Task<PairedTiming> MeasureAsync(
         Func<Task<double>> candidate, Func<Task<double>> baseline, double margin = DefaultMargin, double confidence = DefaultConfidence,
@@ -24,7 +33,8 @@ public sealed record PairedTiming(int Pairs, double TypicalTime, double MedianDi
         var differences = new List<double>();
         var baselineTimes = new List<double>();
         var verdict = Compare(differences, baselineTimes, margin, confidence, minimumAllowed);
-        for (var round = 1; round <= MaxRounds && !verdict.Equivalent; round++)
+        var measuring = System.Diagnostics.Stopwatch.StartNew();
+        for (var round = 1; round <= MaxRounds && !verdict.Equivalent && (round <= MinRounds || measuring.Elapsed < Budget); round++)
         {
             for (var i = 0; i < PairsPerRound; i++)
             {
