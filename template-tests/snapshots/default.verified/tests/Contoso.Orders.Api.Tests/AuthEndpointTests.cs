@@ -1,7 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Contoso.Orders.Api.Configuration;
+using Contoso.Orders.Api.Security;
 using Contoso.Orders.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Contoso.Orders.Api.Tests;
 
@@ -11,42 +17,42 @@ public sealed class AuthEndpointTests(ApiFactory api)
     private readonly HttpClient _client = api.CreateClient();
 
     [Fact]
-    public async Task Register_answers_201_with_the_user_and_a_location()
+    public async Task Register_answers_202_with_a_fixed_message_and_creates_an_unconfirmed_user()
     {
         var email = ApiClient.NewEmail("New.User");
 
         var response = await _client.RegisterAsync($"  {email}  ");
 
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("/api/v1/users/me", response.Headers.Location?.OriginalString);
-        var user = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.True(Guid.TryParse(user.GetProperty("id").GetString(), out _));
-        Assert.Equal(email, user.GetProperty("email").GetString());
-        Assert.True(user.GetProperty("isActive").GetBoolean());
-        Assert.True(user.GetProperty("createdAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
-        Assert.False(user.TryGetProperty("passwordHash", out _));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["message"], body.EnumerateObject().Select(property => property.Name));
+        Assert.Equal(email, await api.Database.ScalarAsync<string>($"SELECT email FROM users WHERE normalized_email = '{email.ToLowerInvariant()}'"));
+        Assert.False(await api.Database.ScalarAsync<bool>($"SELECT email_confirmed FROM users WHERE normalized_email = '{email.ToLowerInvariant()}'"));
     }
 
     [Fact]
-    public async Task Register_answers_409_for_an_email_already_registered_in_any_letter_case()
+    public async Task Registering_an_address_again_in_any_letter_case_answers_the_same_and_creates_no_second_account()
     {
         var email = ApiClient.NewEmail();
-        Assert.Equal(HttpStatusCode.Created, (await _client.RegisterAsync(email)).StatusCode);
+        var first = await _client.RegisterAsync(email);
 
-        var again = await _client.RegisterAsync(email.ToUpperInvariant());
+        var again = await _client.RegisterAsync(email.ToUpperInvariant(), "another passphrase entirely");
 
-        await again.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{email}'"));
     }
 
     [Fact]
-    public async Task Concurrent_registrations_of_one_email_give_one_201_and_409s()
+    public async Task Concurrent_registrations_of_one_email_create_one_account_and_answer_alike()
     {
         var email = ApiClient.NewEmail();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _client.RegisterAsync(email)));
 
-        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
-        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        Assert.Single((await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()))).Distinct());
         Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{email}'"));
     }
 
@@ -91,16 +97,17 @@ public sealed class AuthEndpointTests(ApiFactory api)
     public async Task Non_ascii_emails_are_accepted_and_unique_regardless_of_case()
     {
         var email = $"Ünïcödé-{Guid.NewGuid():N}@exämple.com";
-        Assert.Equal(HttpStatusCode.Created, (await _client.RegisterAsync(email)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.RegisterAsync(email)).StatusCode);
 
-        Assert.Equal(HttpStatusCode.Conflict, (await _client.RegisterAsync(email.ToLowerInvariant())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.RegisterAsync(email.ToLowerInvariant())).StatusCode);
+        Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{email.ToLowerInvariant()}'"));
     }
 
     [Fact]
     public async Task Login_answers_200_with_a_bearer_token_that_must_not_be_cached()
     {
         var email = ApiClient.NewEmail();
-        await _client.RegisterAsync(email);
+        await _client.RegisterConfirmedAsync(email);
 
         var response = await _client.LoginAsync($" {email.ToUpperInvariant()} ");
 
@@ -116,9 +123,9 @@ public sealed class AuthEndpointTests(ApiFactory api)
     public async Task Login_answers_unknown_email_wrong_password_and_deactivated_account_identically()
     {
         var known = ApiClient.NewEmail();
-        await _client.RegisterAsync(known);
+        await _client.RegisterConfirmedAsync(known);
         var deactivated = ApiClient.NewEmail();
-        await _client.RegisterAsync(deactivated);
+        await _client.RegisterConfirmedAsync(deactivated);
         await api.Database.ExecuteAsync($"UPDATE users SET is_active = false WHERE normalized_email = '{deactivated}'");
 
         var responses = new[]
@@ -140,11 +147,52 @@ public sealed class AuthEndpointTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Login_answers_a_malformed_email_as_an_unknown_one_after_the_dummy_verification_without_asking_postgres()
+    {
+        string[] malformed = ["a\u0000b@example.com", "bell\u0007@example.com", "\u200Binvisible@example.com", "no-at-sign", "two@@example.com",
+            "user@localhost", new string('a', 100_000) + "@example.com"];
+        var unknown = await (await _client.LoginAsync(ApiClient.NewEmail("nobody"))).Content.ReadAsStringAsync();
+        // An app whose database is unreachable answers 503 to whatever asks PostgreSQL.
+        await using var app = api.WithWebHostBuilder(builder => builder
+            .ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=nowhere;Username=nobody;Password=unused;Timeout=3",
+            }))
+            .ConfigureTestServices(services => services.AddSingleton<PasswordHasher, CountingPasswordHasher>()));
+        using var client = app.CreateClient();
+        var hasher = (CountingPasswordHasher)app.Services.GetRequiredService<PasswordHasher>();
+
+        foreach (var email in malformed)
+        {
+            var response = await client.LoginAsync(email);
+
+            await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+            Assert.Equal(unknown, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(malformed.Length, hasher.DummyVerifications);
+        await (await client.LoginAsync(ApiClient.NewEmail("nobody"))).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+    }
+
+    [Fact]
     public async Task Login_answers_400_when_a_field_is_missing()
     {
         var response = await _client.PostAsJsonAsync("/api/v1/auth/login", new { email = "someone@example.com" });
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("password", out _));
+    }
+
+    private sealed class CountingPasswordHasher(IOptions<AuthSettings> settings) : PasswordHasher(settings)
+    {
+        private int _dummyVerifications;
+
+        public int DummyVerifications => _dummyVerifications;
+
+        public override void VerifyAgainstDummy(string password)
+        {
+            Interlocked.Increment(ref _dummyVerifications);
+            base.VerifyAgainstDummy(password);
+        }
     }
 }

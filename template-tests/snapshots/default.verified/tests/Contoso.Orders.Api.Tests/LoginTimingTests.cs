@@ -17,10 +17,8 @@ namespace Contoso.Orders.Api.Tests;
 [Collection(LoginTimingCollection.Name)]
 public sealed class LoginTimingTests(ApiFactory api, ITestOutputHelper output)
 {
-    private const int PairsPerRound = 12;
-    private const int MaxRounds = 5;
-    private const double Margin = 0.15;
-    private const double Confidence = 0.99;
+    private const double Margin = PairedTiming.DefaultMargin;
+    private const double Confidence = PairedTiming.DefaultConfidence;
 
     [Fact]
     public async Task Unknown_email_and_wrong_password_take_the_same_time_at_the_default_cost()
@@ -33,33 +31,10 @@ public sealed class LoginTimingTests(ApiFactory api, ITestOutputHelper output)
         await TimeLoginAsync(client, ApiClient.NewEmail("warm-up"));
         await TimeLoginAsync(client, email);
 
-        var differences = new List<double>();
-        var wrongPasswordTimes = new List<double>();
-        var verdict = PairedTiming.Compare(differences, wrongPasswordTimes, Margin, Confidence);
-        for (var round = 1; round <= MaxRounds && !verdict.Equivalent; round++)
-        {
-            for (var i = 0; i < PairsPerRound; i++)
-            {
-                // Each pair back to back, so that whatever else the machine does weighs on both alike, and in
-                // alternating order, so that being first or second in a pair weighs on both alike too.
-                double unknown, wrongPassword;
-                if (differences.Count % 2 == 0)
-                {
-                    unknown = await TimeLoginAsync(client, ApiClient.NewEmail("nobody"));
-                    wrongPassword = await TimeLoginAsync(client, email);
-                }
-                else
-                {
-                    wrongPassword = await TimeLoginAsync(client, email);
-                    unknown = await TimeLoginAsync(client, ApiClient.NewEmail("nobody"));
-                }
-
-                differences.Add(unknown - wrongPassword);
-                wrongPasswordTimes.Add(wrongPassword);
-            }
-
-            verdict = PairedTiming.Compare(differences, wrongPasswordTimes, Margin, Confidence);
-        }
+        var verdict = await PairedTiming.MeasureAsync(
+            () => TimeLoginAsync(client, ApiClient.NewEmail("nobody")),
+            () => TimeLoginAsync(client, email),
+            Margin, Confidence);
 
         output.WriteLine(verdict.ToString());
         Assert.True(verdict.TypicalTime > 20, $"A wrong password took too little for BCrypt at cost {defaultCost}: {verdict}");
@@ -96,70 +71,4 @@ public sealed class LoginTimingTests(ApiFactory api, ITestOutputHelper output)
 public sealed class LoginTimingCollection : ICollectionFixture<ApiFactory>
 {
     public const string Name = "login-timing";
-}
-
-/// <summary>An equivalence verdict on paired timing differences, from the median and its order-statistic interval.</summary>
-public sealed record PairedTiming(int Pairs, double TypicalTime, double MedianDifference, double Low, double High, double Allowed, double Confidence)
-{
-    public bool Equivalent => Pairs > 0 && Low > -Allowed && High < Allowed;
-
-    public static PairedTiming Compare(IReadOnlyList<double> differences, IReadOnlyList<double> baselineTimes, double margin, double confidence)
-    {
-        if (differences.Count == 0)
-        {
-            return new PairedTiming(0, 0, 0, double.NegativeInfinity, double.PositiveInfinity, 0, confidence);
-        }
-
-        var sorted = differences.Order().ToArray();
-        var k = MedianIntervalRank(sorted.Length, confidence);
-        var (low, high) = k == 0
-            ? (double.NegativeInfinity, double.PositiveInfinity)
-            : (sorted[k - 1], sorted[sorted.Length - k]);
-        var typical = Median(baselineTimes);
-        return new PairedTiming(sorted.Length, typical, Median(sorted), low, high, margin * typical, confidence);
-    }
-
-    /// <summary>
-    /// The largest k such that the k-th smallest and k-th largest of n samples bound the median with the given
-    /// confidence: the number of samples below the median is Binomial(n, 1/2), whatever the distribution.
-    /// </summary>
-    public static int MedianIntervalRank(int n, double confidence)
-    {
-        var tail = (1 - confidence) / 2;
-        var k = 0;
-        var cumulative = 0.0;
-        for (var below = 0; below < n; below++)
-        {
-            cumulative += Math.Exp(LogChoose(n, below) - n * Math.Log(2));
-            if (cumulative > tail)
-            {
-                break;
-            }
-
-            k = below + 1;
-        }
-
-        return k;
-    }
-
-    private static double LogChoose(int n, int k)
-    {
-        var result = 0.0;
-        for (var i = 1; i <= k; i++)
-        {
-            result += Math.Log(n - k + i) - Math.Log(i);
-        }
-
-        return result;
-    }
-
-    private static double Median(IEnumerable<double> samples)
-    {
-        var sorted = samples.Order().ToArray();
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    }
-
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Pairs} pairs: a wrong password takes {TypicalTime:F1} ms (median); an unknown email takes {MedianDifference:+0.0;-0.0} ms more (median), between {Low:+0.0;-0.0} and {High:+0.0;-0.0} ms ({Confidence * 100:F0}%); allowed ± {Allowed:F1} ms");
 }

@@ -1,11 +1,15 @@
 using my_api.Api.Admin;
+using my_api.Api.Account;
 using my_api.Api.Auth;
 using my_api.Api.Configuration;
 using my_api.Api.Data;
+using my_api.Api.Email;
 using my_api.Api.Health;
 using my_api.Api.Hosting;
 using my_api.Api.RefreshTokens;
 using my_api.Api.Security;
+using my_api.Api.Security.SigningKeys;
+using my_api.Api.Telemetry;
 using my_api.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -15,10 +19,12 @@ if (HealthCheckCommand.IsRequested(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddTelemetry();
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddStrictJson();
+builder.Services.AddSigningKeys();
 builder.Services.AddJwtAuthentication();
 builder.Services.AddAuthorizationPolicies();
 builder.Services.AddCredentialRateLimiting();
@@ -27,6 +33,8 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+builder.Services.AddEmail();
+builder.Services.AddAccountFeature();
 builder.Services.AddRefreshTokens();
 builder.Services.AddAdministration();
 builder.WebHost.LimitRequestBodySize();
@@ -36,10 +44,12 @@ var app = builder.Build();
 app.UseApiPipeline();
 app.MapApiDocumentation();
 app.MapHealthEndpoints();
+app.MapSigningKeyEndpoints();
 
 var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
+api.MapAccountEndpoints();
 api.MapRefreshTokenEndpoints();
 api.MapAdminEndpoints();
 

@@ -42,7 +42,7 @@ public sealed class RateLimitingTests(ApiFactory api)
         await client.LoginAsync(ApiClient.NewEmail());
         Assert.Equal(HttpStatusCode.TooManyRequests, (await client.LoginAsync(ApiClient.NewEmail())).StatusCode);
 
-        Assert.Equal(HttpStatusCode.Created, (await client.RegisterAsync(ApiClient.NewEmail())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.RegisterAsync(ApiClient.NewEmail())).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
     }
 }

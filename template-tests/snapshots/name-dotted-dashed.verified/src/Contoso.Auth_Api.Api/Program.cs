@@ -1,11 +1,15 @@
 using Contoso.Auth_Api.Api.Admin;
+using Contoso.Auth_Api.Api.Account;
 using Contoso.Auth_Api.Api.Auth;
 using Contoso.Auth_Api.Api.Configuration;
 using Contoso.Auth_Api.Api.Data;
+using Contoso.Auth_Api.Api.Email;
 using Contoso.Auth_Api.Api.Health;
 using Contoso.Auth_Api.Api.Hosting;
 using Contoso.Auth_Api.Api.RefreshTokens;
 using Contoso.Auth_Api.Api.Security;
+using Contoso.Auth_Api.Api.Security.SigningKeys;
+using Contoso.Auth_Api.Api.Telemetry;
 using Contoso.Auth_Api.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -15,10 +19,12 @@ if (HealthCheckCommand.IsRequested(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddTelemetry();
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddStrictJson();
+builder.Services.AddSigningKeys();
 builder.Services.AddJwtAuthentication();
 builder.Services.AddAuthorizationPolicies();
 builder.Services.AddCredentialRateLimiting();
@@ -27,6 +33,8 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+builder.Services.AddEmail();
+builder.Services.AddAccountFeature();
 builder.Services.AddRefreshTokens();
 builder.Services.AddAdministration();
 builder.WebHost.LimitRequestBodySize();
@@ -36,10 +44,12 @@ var app = builder.Build();
 app.UseApiPipeline();
 app.MapApiDocumentation();
 app.MapHealthEndpoints();
+app.MapSigningKeyEndpoints();
 
 var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
+api.MapAccountEndpoints();
 api.MapRefreshTokenEndpoints();
 api.MapAdminEndpoints();
 

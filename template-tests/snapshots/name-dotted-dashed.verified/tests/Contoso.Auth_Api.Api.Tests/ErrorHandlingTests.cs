@@ -1,13 +1,16 @@
 using System.Net;
+using Contoso.Auth_Api.Api.Configuration;
 using Contoso.Auth_Api.Api.Security;
 using Contoso.Auth_Api.Api.Tests.Infrastructure;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Contoso.Auth_Api.Api.Tests;
 
-/// <summary>Security checklist point 19: errors are Problem Details and nothing internal leaks (bad bodies: BadInputTests).</summary>
+/// <summary>Security checklist points 19 and 20: errors are Problem Details and nothing internal leaks (bad bodies: BadInputTests).</summary>
 [Collection(ApiCollection.Name)]
 public sealed class ErrorHandlingTests(ApiFactory api)
 {
@@ -42,6 +45,22 @@ public sealed class ErrorHandlingTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Text_postgres_refuses_to_store_answers_a_400_problem_not_a_500()
+    {
+        // No endpoint lets such text through: this is the net under a validation someone forgets.
+        var refusal = await PostgresRefusalOfNulAsync();
+        await using var app = api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton<PasswordHasher>(provider => new RefusedPasswordHasher(provider.GetRequiredService<IOptions<AuthSettings>>(), refusal))));
+        using var client = app.CreateClient();
+
+        var response = await client.RegisterAsync(ApiClient.NewEmail());
+
+        var body = (await response.AssertProblemAsync(HttpStatusCode.BadRequest)).GetRawText();
+        Assert.DoesNotContain(PostgresErrorCodes.CharacterNotInRepertoire, body);
+        Assert.DoesNotContain("UTF8", body);
+    }
+
+    [Fact]
     public async Task While_postgres_is_unreachable_an_endpoint_that_needs_it_answers_503_within_seconds()
     {
         await using var app = api.WithSettings(new Dictionary<string, string?>
@@ -58,10 +77,31 @@ public sealed class ErrorHandlingTests(ApiFactory api)
         Assert.DoesNotContain("127.0.0.1", problem.GetRawText());
     }
 
-    private sealed class ExplodingPasswordHasher(IOptions<Configuration.AuthSettings> settings) : PasswordHasher(settings)
+    /// <summary>What PostgreSQL answers to text holding NUL, asked as the API asks it.</summary>
+    private async Task<PostgresException> PostgresRefusalOfNulAsync()
+    {
+        await using var connection = new NpgsqlConnection(api.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM users WHERE normalized_email = $1", connection)
+        {
+            Parameters = { new NpgsqlParameter { Value = "a\u0000b@example.com" } },
+        };
+
+        var refusal = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
+        Assert.Equal(PostgresErrorCodes.CharacterNotInRepertoire, refusal.SqlState);
+        return refusal;
+    }
+
+    private sealed class ExplodingPasswordHasher(IOptions<AuthSettings> settings) : PasswordHasher(settings)
     {
         public const string Message = "secret internal failure detail";
 
         public override string Hash(string password) => throw new InvalidOperationException(Message);
+    }
+
+    /// <summary>Meets PostgreSQL's refusal while registering, wrapped as EF Core wraps it when saving.</summary>
+    private sealed class RefusedPasswordHasher(IOptions<AuthSettings> settings, PostgresException refusal) : PasswordHasher(settings)
+    {
+        public override string Hash(string password) => throw new DbUpdateException("An error occurred while saving the entity changes.", refusal);
     }
 }

@@ -1,10 +1,14 @@
+using Contoso.Orders.Api.Account;
 using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
+using Contoso.Orders.Api.Email;
 using Contoso.Orders.Api.Health;
 using Contoso.Orders.Api.Hosting;
 using Contoso.Orders.Api.RefreshTokens;
 using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.Security.SigningKeys;
+using Contoso.Orders.Api.Telemetry;
 using Contoso.Orders.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -14,10 +18,12 @@ if (HealthCheckCommand.IsRequested(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddTelemetry();
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddStrictJson();
+builder.Services.AddSigningKeys();
 builder.Services.AddJwtAuthentication();
 builder.Services.AddAuthorizationPolicies();
 builder.Services.AddCredentialRateLimiting();
@@ -26,6 +32,8 @@ builder.Services.AddApiDocumentation();
 builder.Services.AddHealthEndpoints();
 builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
+builder.Services.AddEmail();
+builder.Services.AddAccountFeature();
 builder.Services.AddRefreshTokens();
 builder.WebHost.LimitRequestBodySize();
 
@@ -34,10 +42,12 @@ var app = builder.Build();
 app.UseApiPipeline();
 app.MapApiDocumentation();
 app.MapHealthEndpoints();
+app.MapSigningKeyEndpoints();
 
 var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
+api.MapAccountEndpoints();
 api.MapRefreshTokenEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

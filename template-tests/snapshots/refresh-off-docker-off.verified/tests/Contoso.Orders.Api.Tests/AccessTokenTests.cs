@@ -1,30 +1,31 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
+using Contoso.Orders.Api.Security.SigningKeys;
 using Contoso.Orders.Api.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Contoso.Orders.Api.Tests;
 
-/// <summary>Security checklist points 1 to 5: how access tokens are made and which ones are refused.</summary>
+/// <summary>Security checklist points 1 to 5: how access tokens are made and which ones are refused, with either algorithm.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class AccessTokenTests(ApiFactory api)
 {
-    private readonly HttpClient _client = api.CreateClient();
-    private readonly TestTokens _tokens = new(api.SigningKey);
+    public static TheoryData<string> Algorithms => new(SigningAlgorithms.Supported);
 
-    [Fact]
-    public async Task An_access_token_is_an_at_jwt_signed_with_HS256_carrying_every_required_claim_for_15_minutes()
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public async Task An_access_token_is_an_at_jwt_signed_with_the_configured_key_carrying_every_required_claim_for_15_minutes(string algorithm)
     {
-        var (email, tokens) = await _client.RegisterAndLoginAsync();
+        using var client = api.ForAlgorithm(algorithm).CreateClient();
+        var (email, tokens) = await client.RegisterAndLoginAsync();
 
         var token = new JsonWebToken(tokens.GetProperty("accessToken").GetString());
 
-        Assert.Equal("HS256", token.Alg);
+        Assert.Equal(algorithm, token.Alg);
+        Assert.Equal(api.Key(algorithm).Thumbprint, token.Kid);
         Assert.Equal("at+jwt", token.Typ);
-        Assert.Equal("contoso_orders", token.Issuer);
-        Assert.Equal(["contoso_orders"], token.Audiences);
+        Assert.Equal(ApiFactory.Issuer, token.Issuer);
+        Assert.Equal([ApiFactory.Audience], token.Audiences);
         Assert.True(Guid.TryParse(token.Subject, out _));
         Assert.Equal(email, token.GetPayloadValue<string>("email"));
         Assert.False(string.IsNullOrEmpty(token.Id));
@@ -36,22 +37,29 @@ public sealed class AccessTokenTests(ApiFactory api)
         Assert.Equal(TimeSpan.FromMinutes(15), token.ValidTo - token.IssuedAt);
     }
 
-    [Fact]
-    public async Task A_hand_made_token_valid_in_every_respect_is_accepted()
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public async Task A_hand_made_token_valid_in_every_respect_is_accepted(string algorithm)
     {
-        var userId = await NewUserIdAsync();
+        using var client = api.ForAlgorithm(algorithm).CreateClient();
+        var userId = await NewUserIdAsync(client);
 
-        var response = await _client.GetMeAsync(_tokens.Create(userId));
+        var response = await client.GetMeAsync(Tokens(algorithm).Create(userId));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    public static TheoryData<string> RefusedTokens => new()
-    {
+    private static readonly string[] Flaws =
+    [
         "alg none",
-        "another key",
-        "another HMAC algorithm",
+        "HS256 keyed with the published public key",
+        "another key under our kid",
+        "a key the API never published",
+        "without kid",
+        "another algorithm with our key",
+        "the other algorithm's key",
         "wrong issuer",
+        "issuer with a trailing slash",
         "wrong audience",
         "expired beyond the 30 second skew",
         "not valid yet beyond the skew",
@@ -61,54 +69,79 @@ public sealed class AccessTokenTests(ApiFactory api)
         "for a user that does not exist",
         "garbage",
         "tampered payload",
-    };
+    ];
+
+    public static TheoryData<string, string> RefusedTokens
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var algorithm in SigningAlgorithms.Supported)
+            {
+                foreach (var flaw in Flaws)
+                {
+                    data.Add(algorithm, flaw);
+                }
+            }
+
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(RefusedTokens))]
-    public async Task Me_answers_401_with_a_bearer_challenge_for_a_token(string flaw)
+    public async Task Me_answers_401_with_a_bearer_challenge_for_a_token(string algorithm, string flaw)
     {
-        var userId = await NewUserIdAsync();
+        using var client = api.ForAlgorithm(algorithm).CreateClient();
+        var userId = await NewUserIdAsync(client);
+        var tokens = Tokens(algorithm);
+        var ours = api.Key(algorithm);
         var now = DateTimeOffset.UtcNow;
         var token = flaw switch
         {
-            "alg none" => _tokens.CreateUnsigned(userId),
-            "another key" => _tokens.Create(userId, key: Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + api.SigningKey),
-            "another HMAC algorithm" => _tokens.Create(userId, algorithm: SecurityAlgorithms.HmacSha512, key: api.SigningKey + api.SigningKey),
-            "wrong issuer" => _tokens.Create(userId, issuer: "someone-else"),
-            "wrong audience" => _tokens.Create(userId, audience: "another-api"),
-            "expired beyond the 30 second skew" => _tokens.Create(userId, notBefore: now.AddMinutes(-10), expires: now.AddSeconds(-45)),
-            "not valid yet beyond the skew" => _tokens.Create(userId, notBefore: now.AddSeconds(45), expires: now.AddMinutes(10)),
-            "without typ" => _tokens.Create(userId, tokenType: null),
-            "with typ JWT" => _tokens.Create(userId, tokenType: "JWT"),
-            "without nbf" => _tokens.Create(userId, withNotBefore: false),
-            "for a user that does not exist" => _tokens.Create(Guid.NewGuid()),
+            "alg none" => tokens.CreateUnsigned(userId),
+            "HS256 keyed with the published public key" => tokens.CreateHs256WithThePublicKey(userId),
+            "another key under our kid" => tokens.Create(userId, key: TestKey.Create(algorithm, kid: ours.Kid)),
+            "a key the API never published" => tokens.Create(userId, key: TestKey.Create(algorithm)),
+            "without kid" => tokens.Create(userId, withKid: false),
+            "another algorithm with our key" => tokens.Create(userId, algorithm: algorithm == SigningAlgorithms.RS256 ? SecurityAlgorithms.RsaSsaPssSha256 : SecurityAlgorithms.EcdsaSha384),
+            "the other algorithm's key" => tokens.Create(userId, key: api.Key(algorithm == SigningAlgorithms.RS256 ? SigningAlgorithms.ES256 : SigningAlgorithms.RS256)),
+            "wrong issuer" => tokens.Create(userId, issuer: "https://someone-else.test"),
+            "issuer with a trailing slash" => tokens.Create(userId, issuer: ApiFactory.Issuer + "/"),
+            "wrong audience" => tokens.Create(userId, audience: "another-api"),
+            "expired beyond the 30 second skew" => tokens.Create(userId, notBefore: now.AddMinutes(-10), expires: now.AddSeconds(-45)),
+            "not valid yet beyond the skew" => tokens.Create(userId, notBefore: now.AddSeconds(45), expires: now.AddMinutes(10)),
+            "without typ" => tokens.Create(userId, tokenType: null),
+            "with typ JWT" => tokens.Create(userId, tokenType: "JWT"),
+            "without nbf" => tokens.Create(userId, withNotBefore: false),
+            "for a user that does not exist" => tokens.Create(Guid.NewGuid()),
             "garbage" => "not.a.token",
-            "tampered payload" => Tamper(_tokens.Create(userId)),
+            "tampered payload" => Tamper(tokens.Create(userId)),
             _ => throw new ArgumentOutOfRangeException(nameof(flaw)),
         };
 
-        var response = await _client.GetMeAsync(token);
+        var response = await client.GetMeAsync(token);
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
     }
 
-    [Fact]
-    public async Task A_token_expired_less_than_the_skew_ago_is_still_accepted()
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public async Task A_token_expired_less_than_the_skew_ago_is_still_accepted(string algorithm)
     {
-        var userId = await NewUserIdAsync();
+        using var client = api.ForAlgorithm(algorithm).CreateClient();
+        var userId = await NewUserIdAsync(client);
         var now = DateTimeOffset.UtcNow;
 
-        var response = await _client.GetMeAsync(_tokens.Create(userId, notBefore: now.AddMinutes(-10), expires: now.AddSeconds(-10)));
+        var response = await client.GetMeAsync(Tokens(algorithm).Create(userId, notBefore: now.AddMinutes(-10), expires: now.AddSeconds(-10)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private async Task<Guid> NewUserIdAsync()
-    {
-        var response = await _client.RegisterAsync(ApiClient.NewEmail());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-    }
+    private TestTokens Tokens(string algorithm) => new(api.Key(algorithm));
+
+    private static Task<Guid> NewUserIdAsync(HttpClient client) => client.RegisterUserAsync();
 
     /// <summary>Swaps the subject for another one while keeping the original signature.</summary>
     private static string Tamper(string token)

@@ -20,6 +20,7 @@ public sealed class UsersEndpointTests(ApiFactory api)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var me = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(email, me.GetProperty("email").GetString());
+        Assert.True(me.GetProperty("emailConfirmed").GetBoolean());
         Assert.True(me.GetProperty("isActive").GetBoolean());
         Assert.True(Guid.TryParse(me.GetProperty("id").GetString(), out _));
     }
@@ -46,16 +47,21 @@ public sealed class UsersEndpointTests(ApiFactory api)
     }
 
     [Fact]
-    public async Task Changing_the_password_answers_204_and_only_the_new_one_logs_in()
+    public async Task Changing_the_password_answers_204_only_the_new_one_logs_in_and_earlier_access_tokens_are_refused()
     {
         var (email, tokens) = await _client.RegisterAndLoginAsync();
+        var earlier = tokens.GetProperty("accessToken").GetString()!;
         const string newPassword = "a brand new passphrase";
 
-        var response = await _client.ChangePasswordAsync(tokens.GetProperty("accessToken").GetString()!, ApiClient.Password, newPassword);
+        var response = await _client.ChangePasswordAsync(earlier, ApiClient.Password, newPassword);
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _client.LoginAsync(email)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _client.LoginAsync(email, newPassword)).StatusCode);
+        var login = await _client.LoginAsync(email, newPassword);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        await (await _client.GetMeAsync(earlier)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        var later = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetMeAsync(later)).StatusCode);
     }
 
     [Fact]

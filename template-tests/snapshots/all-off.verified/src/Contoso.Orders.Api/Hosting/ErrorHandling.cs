@@ -33,12 +33,19 @@ public static class ErrorHandling
                     _ => "The request is malformed.",
                 }),
                 _ when IsDatabaseUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The service is temporarily unavailable."),
+                _ when UnstorableText(exception) is not null => (StatusCodes.Status400BadRequest, "The request holds characters that cannot be stored."),
                 _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred."),
             };
 
             if (status >= StatusCodes.Status500InternalServerError)
             {
                 logger.LogError(exception, "Request failed with {StatusCode}", status);
+            }
+            else if (UnstorableText(exception) is { } refused)
+            {
+                // Client text got past validation as far as PostgreSQL: that validation is the bug to fix. Logged
+                // without the exception, whose context may quote the text.
+                logger.LogWarning("Request failed with {StatusCode}: PostgreSQL refused its text with {SqlState}", status, refused.SqlState);
             }
 
             httpContext.Response.StatusCode = status;
@@ -54,17 +61,23 @@ public static class ErrorHandling
             });
         }
 
-        private static bool IsDatabaseUnavailable(Exception exception)
+        private static bool IsDatabaseUnavailable(Exception exception) =>
+            Causes(exception).Any(cause => cause is NpgsqlException { IsTransient: true } or SocketException or TimeoutException);
+
+        /// <summary>
+        /// PostgreSQL's refusal of text it cannot store: NUL, which no PostgreSQL text holds, or a character the
+        /// database encoding lacks. Only a client sends such text, so it is a bad request, not a server failure.
+        /// </summary>
+        private static PostgresException? UnstorableText(Exception exception) =>
+            Causes(exception).OfType<PostgresException>().FirstOrDefault(cause =>
+                cause.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter);
+
+        private static IEnumerable<Exception> Causes(Exception exception)
         {
             for (var current = exception; current is not null; current = current.InnerException)
             {
-                if (current is NpgsqlException { IsTransient: true } or SocketException or TimeoutException)
-                {
-                    return true;
-                }
+                yield return current;
             }
-
-            return false;
         }
     }
 }

@@ -25,14 +25,15 @@ public sealed class DatabaseSettings
     /// <list type="bullet">
     /// <item>a 5 s connect timeout, so that requests get a 503 within seconds instead of hanging when the server does not answer;</item>
     /// <item>multiplexing, so that the statements of many concurrent requests share a few connections, and the server
-    /// a few busy processes instead of one per request;</item>
+    /// a few busy processes instead of one per request; except for EF Core's design-time tools (<c>dotnet ef</c>), which
+    /// run synchronous commands, which multiplexing refuses;</item>
     /// <item>automatic preparation of the few statements the app repeats (every request's user lookup among them),
     /// which spares the server parsing and planning them each time;</item>
     /// <item>no session reset when a connection goes back to the pool: the app keeps no session state on a connection,
     /// and the reset is server work on every request.</item>
     /// </list>
     /// </summary>
-    public string ResolveConnectionString()
+    public string ResolveConnectionString(bool designTime = false)
     {
         var configured = !string.IsNullOrWhiteSpace(ConnectionString)
             ? ConnectionString
@@ -53,7 +54,11 @@ public sealed class DatabaseSettings
             resolved.Timeout = DefaultConnectTimeoutSeconds;
         }
 
-        if (!Says(nameof(resolved.Multiplexing)))
+        if (designTime)
+        {
+            resolved.Multiplexing = false;
+        }
+        else if (!Says(nameof(resolved.Multiplexing)))
         {
             resolved.Multiplexing = true;
         }

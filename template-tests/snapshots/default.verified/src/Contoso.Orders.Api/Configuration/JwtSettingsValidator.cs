@@ -1,45 +1,36 @@
-using System.Text;
+using Contoso.Orders.Api.Security.SigningKeys;
 using Microsoft.Extensions.Options;
 
 namespace Contoso.Orders.Api.Configuration;
 
-/// <summary>Failure messages name the setting, never its value.</summary>
+/// <summary>
+/// Failure messages name the setting, never its value. The signing keys themselves are checked where they are loaded
+/// (<see cref="SigningKeyLoader"/>): that needs their files.
+/// </summary>
 public sealed class JwtSettingsValidator(IHostEnvironment environment) : IValidateOptions<JwtSettings>
 {
-    /// <summary>Prefix of the key that <c>dotnet new</c> writes into appsettings.Development.json.</summary>
-    public const string DevelopmentKeyPrefix = "dev-only-";
-
-    private static readonly string[] PlaceholderMarkers = ["change-me", "changeme", "placeholder", "your-secret", "example"];
-
     public ValidateOptionsResult Validate(string? name, JwtSettings settings)
     {
         var failures = new List<string>();
 
-        if (settings.SecurityAlgorithm is null)
+        if (!SigningAlgorithms.Supported.Contains(settings.Algorithm))
         {
-            failures.Add("Jwt:Algorithm must be HS256, HS384 or HS512.");
-        }
-
-        if (string.IsNullOrWhiteSpace(settings.SigningKey))
-        {
-            failures.Add("Jwt:SigningKey is not set.");
-        }
-        else if (PlaceholderMarkers.Any(marker => settings.SigningKey.Contains(marker, StringComparison.OrdinalIgnoreCase)))
-        {
-            failures.Add("Jwt:SigningKey is a placeholder: generate a key, for example with `openssl rand -base64 48`.");
-        }
-        else if (settings.SigningKey.StartsWith(DevelopmentKeyPrefix, StringComparison.Ordinal) && !environment.IsDevelopment())
-        {
-            failures.Add("Jwt:SigningKey is the Development-only key, which is refused outside Development.");
-        }
-        else if (Encoding.UTF8.GetByteCount(settings.SigningKey) < settings.MinimumKeyBytes)
-        {
-            failures.Add($"Jwt:SigningKey must be at least {settings.MinimumKeyBytes} bytes for {settings.Algorithm}.");
+            failures.Add($"Jwt:Algorithm must be {string.Join(" or ", SigningAlgorithms.Supported)}.");
         }
 
         if (string.IsNullOrWhiteSpace(settings.Issuer))
         {
-            failures.Add("Jwt:Issuer is not set.");
+            failures.Add("Jwt:Issuer is not set: set it to the API's public base URL, for example https://auth.example.com.");
+        }
+        else if (!Uri.TryCreate(settings.Issuer, UriKind.Absolute, out var issuer) || issuer.Scheme is not ("https" or "http")
+            || issuer.Query.Length > 0 || issuer.Fragment.Length > 0 || issuer.UserInfo.Length > 0)
+        {
+            failures.Add("Jwt:Issuer must be the API's public base URL: an absolute http(s) URL without query or fragment.");
+        }
+        else if (issuer.Scheme != "https" && !environment.IsDevelopment())
+        {
+            // Validators fetch our keys from this address: over plain HTTP anyone on the way could hand them other keys.
+            failures.Add("Jwt:Issuer must be an https URL outside Development.");
         }
 
         if (string.IsNullOrWhiteSpace(settings.Audience))

@@ -2,10 +2,16 @@ using Microsoft.Extensions.Options;
 
 namespace Contoso.Orders.Api.RefreshTokens;
 
-/// <summary>Lifetime of refresh tokens (<c>Jwt:RefreshTokenDays</c>) and the pruning of old rows.</summary>
+/// <summary>
+/// Lifetime of refresh tokens (<c>Jwt:RefreshTokenDays</c>), of a login's whole family of them
+/// (<c>Jwt:RefreshTokenFamilyDays</c>), and the pruning of old rows.
+/// </summary>
 public sealed class RefreshTokenSettings
 {
     public int RefreshTokenDays { get; set; } = 14;
+
+    /// <summary>The absolute lifetime of a login's refresh tokens: rotation never takes a family past it.</summary>
+    public int RefreshTokenFamilyDays { get; set; } = 30;
 
     /// <summary>How often expired and revoked rows are pruned (<c>RefreshTokens:CleanupInterval</c>).</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromHours(1);
@@ -22,6 +28,11 @@ public sealed class RefreshTokenSettingsValidator : IValidateOptions<RefreshToke
         if (settings.RefreshTokenDays is < 1 or > 365)
         {
             failures.Add("Jwt:RefreshTokenDays must be between 1 and 365.");
+        }
+
+        if (settings.RefreshTokenFamilyDays < settings.RefreshTokenDays || settings.RefreshTokenFamilyDays > 3650)
+        {
+            failures.Add("Jwt:RefreshTokenFamilyDays must be between Jwt:RefreshTokenDays and 3650.");
         }
 
         if (settings.CleanupInterval < TimeSpan.FromSeconds(1) || settings.CleanupInterval > TimeSpan.FromDays(7))

@@ -7,7 +7,7 @@ namespace Contoso.Orders.Api.Users;
 public static class UsersApi
 {
     public static IServiceCollection AddUsersFeature(this IServiceCollection services) =>
-        services.AddScoped<UserService>();
+        services.AddScoped<UserService>().AddScoped<UserSessions>();
 
     public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder api)
     {

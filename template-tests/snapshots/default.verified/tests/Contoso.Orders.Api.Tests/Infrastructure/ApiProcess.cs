@@ -7,6 +7,27 @@ public static class ApiProcess
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
+    private static readonly Lazy<TestKey> SharedKey = new(() => TestKey.Rsa());
+
+    /// <summary>The signing key of every process the tests start, made for this run only.</summary>
+    public static TestKey Key => SharedKey.Value;
+
+    /// <summary>The environment of a production deployment: an issuer, a signing key and email settings, plus the given settings.</summary>
+    public static Dictionary<string, string?> Production(params (string Key, string Value)[] settings)
+    {
+        var environment = AsEnvironment(ApiFactory.EmailSettings);
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        environment["Jwt__Issuer"] = ApiFactory.Issuer;
+        environment["Jwt__SigningKeys__0__Pem"] = Key.Pem;
+        environment["Email__Smtp__Host"] = "smtp.example.com";
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         using var process = Start(environment, args);
@@ -28,6 +49,10 @@ public static class ApiProcess
         return result;
     }
 
+    /// <summary>Settings as environment variables (<c>Email:From</c> becomes <c>Email__From</c>).</summary>
+    public static Dictionary<string, string?> AsEnvironment(IEnumerable<KeyValuePair<string, string?>> settings) =>
+        settings.ToDictionary(setting => setting.Key.Replace(":", "__", StringComparison.Ordinal), setting => setting.Value);
+
     /// <summary>Starts the API without waiting for it; the caller stops it.</summary>
     public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
@@ -44,14 +69,22 @@ public static class ApiProcess
             startInfo.ArgumentList.Add(arg);
         }
 
-        // Nothing from the test runner's own environment may decide which database the process uses.
-        foreach (var inherited in new[] { "ConnectionStrings__Postgres", "DATABASE_URL", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
+        // Nothing from the test runner's own environment may decide which database the process uses, nor where its
+        // telemetry goes.
+        var telemetrySettings = startInfo.Environment.Keys.Where(key => key.StartsWith("OTEL_", StringComparison.Ordinal));
+        foreach (var inherited in new[] { "ConnectionStrings__Postgres", "DATABASE_URL", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" }.Concat(telemetrySettings).ToList())
         {
             startInfo.Environment.Remove(inherited);
         }
 
         foreach (var (key, value) in environment)
         {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(key);
+                continue;
+            }
+
             startInfo.Environment[key] = value;
             if (key.Contains("Key", StringComparison.Ordinal) || key.Contains("Password", StringComparison.Ordinal))
             {
@@ -59,10 +92,61 @@ public static class ApiProcess
             }
             else if (key.StartsWith("ConnectionStrings", StringComparison.Ordinal) && value is not null)
             {
-                TestRun.RememberSecret(new Npgsql.NpgsqlConnectionStringBuilder(value).Password);
+                TestRun.RememberDatabasePassword(value);
             }
         }
 
         return Process.Start(startInfo)!;
+    }
+
+    /// <summary>
+    /// Starts the API and keeps reading its output (so that a full pipe never stalls it); disposing kills it if it
+    /// still runs and adds its output to the run's logs for the log scan.
+    /// </summary>
+    public static Running Launch(IReadOnlyDictionary<string, string?> environment, params string[] args) => new(Start(environment, args));
+
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+        internal Running(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, line) => Collect(line.Data);
+            _process.ErrorDataReceived += (_, line) => Collect(line.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string Output => string.Join('\n', _output);
+
+        public bool HasExited => _process.HasExited;
+
+        /// <summary>SIGKILL: the process ends at once, in the middle of whatever it does, as in a crash.</summary>
+        public void Kill()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Kill();
+            }
+
+            TestRun.Logs.Append(Output);
+            _process.Dispose();
+        }
+
+        private void Collect(string? line)
+        {
+            if (line is not null)
+            {
+                _output.Enqueue(line);
+            }
+        }
     }
 }

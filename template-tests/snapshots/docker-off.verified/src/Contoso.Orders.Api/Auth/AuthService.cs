@@ -1,56 +1,94 @@
+using Contoso.Orders.Api.Account;
+using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Domain;
 using Contoso.Orders.Api.Security;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Contoso.Orders.Api.Auth;
 
-public sealed class AuthService(AppDbContext db, PasswordHasher passwords, TokenIssuer tokens)
+public enum LoginOutcome
 {
-    /// <summary>The new user, or null when the email is already registered (in any letter case).</summary>
-    public async Task<User?> RegisterAsync(string email, string password, CancellationToken cancellationToken)
+    Success,
+
+    /// <summary>Unknown email, wrong password or deactivated account: one answer for all three.</summary>
+    InvalidCredentials,
+
+    /// <summary>The right password for an account whose address was never confirmed.</summary>
+    EmailNotConfirmed,
+}
+
+public sealed record LoginResult(LoginOutcome Outcome, TokenResponse? Tokens = null);
+
+public sealed class AuthService(AppDbContext db, PasswordHasher passwords, TokenIssuer tokens, AccountMail mail, IOptions<AuthSettings> settings)
+{
+    /// <summary>
+    /// A new address gets an account and a confirmation email; an address that has one gets a notice to its owner
+    /// instead. Both hash the password (the cost that dominates) and commit one transaction, so that neither the
+    /// answer nor its timing tells them apart.
+    /// </summary>
+    public async Task RegisterAsync(string email, string password, CancellationToken cancellationToken)
     {
         var normalizedEmail = EmailAddress.Normalize(email);
-        if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalizedEmail, cancellationToken))
+        var owner = await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken);
+        var passwordHash = passwords.Hash(password);
+        if (owner is not null)
         {
-            return null;
+            await NotifyOwnerAsync(owner, cancellationToken);
+            return;
         }
 
-        var user = new User
-        {
-            Email = email.Trim(),
-            NormalizedEmail = normalizedEmail,
-            PasswordHash = passwords.Hash(password),
-        };
-        db.Users.Add(user);
+        db.Users.Add(new User { Email = email.Trim(), NormalizedEmail = normalizedEmail, PasswordHash = passwordHash });
+        mail.Confirmation(email);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
-            return user;
         }
         catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
-            // Another request registered the same email between the check and the insert.
-            return null;
+            // Another request registered the same email between the check and the insert: answer as for an owner.
+            db.ChangeTracker.Clear();
+            await NotifyOwnerAsync(email.Trim(), cancellationToken);
         }
     }
 
-    /// <summary>Tokens for valid credentials of an active user; null otherwise, whichever the reason.</summary>
-    public async Task<TokenResponse?> LoginAsync(string email, string password, CancellationToken cancellationToken)
+    private Task NotifyOwnerAsync(string ownerEmail, CancellationToken cancellationToken)
     {
+        mail.RegistrationAttemptNotice(ownerEmail);
+        return db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Tokens for valid credentials of an active, confirmed user; otherwise why not, as little as may be told.</summary>
+    public async Task<LoginResult> LoginAsync(string email, string password, CancellationToken cancellationToken)
+    {
+        // An address that registration refuses belongs to no account: it is answered as an unknown one, in the same
+        // time, and never sent to PostgreSQL (which cannot even compare text that holds NUL).
+        if (EmailAddress.Problem(email) is not null)
+        {
+            passwords.VerifyAgainstDummy(password);
+            return new LoginResult(LoginOutcome.InvalidCredentials);
+        }
+
         var normalizedEmail = EmailAddress.Normalize(email);
         var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, cancellationToken);
         if (user is null)
         {
             passwords.VerifyAgainstDummy(password);
-            return null;
+            return new LoginResult(LoginOutcome.InvalidCredentials);
         }
 
         // Verified even for a deactivated account, so that timing does not set it apart from a wrong password.
         if (!passwords.Verify(password, user.PasswordHash) || !user.IsActive)
         {
-            return null;
+            return new LoginResult(LoginOutcome.InvalidCredentials);
+        }
+
+        // Told only to whoever knows the password: to anyone else an unconfirmed account looks like any other.
+        if (!user.EmailConfirmed && settings.Value.RequireConfirmedEmail)
+        {
+            return new LoginResult(LoginOutcome.EmailNotConfirmed);
         }
 
         if (passwords.NeedsRehash(user.PasswordHash))
@@ -59,6 +97,6 @@ public sealed class AuthService(AppDbContext db, PasswordHasher passwords, Token
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        return await tokens.IssueAsync(user, cancellationToken);
+        return new LoginResult(LoginOutcome.Success, await tokens.IssueAsync(user, cancellationToken));
     }
 }

@@ -22,6 +22,12 @@ public sealed class RefreshToken
 
     public required DateTimeOffset ExpiresAt { get; init; }
 
+    /// <summary>
+    /// When the family ends, whatever its rotations: the login's time plus <c>Jwt:RefreshTokenFamilyDays</c>. No token
+    /// of the family expires later, so a client that keeps refreshing still logs in again at this time (ASVS 10.4.8).
+    /// </summary>
+    public required DateTimeOffset FamilyExpiresAt { get; init; }
+
     /// <summary>When a refresh exchanged this token for a new one.</summary>
     public DateTimeOffset? SpentAt { get; set; }
 

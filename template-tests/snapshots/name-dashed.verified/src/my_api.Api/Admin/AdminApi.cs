@@ -1,6 +1,8 @@
 using my_api.Api.Configuration;
+using my_api.Api.Data;
 using my_api.Api.Security;
 using my_api.Api.Users;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace my_api.Api.Admin;
@@ -10,9 +12,13 @@ public static class AdminApi
     public static IServiceCollection AddAdministration(this IServiceCollection services)
     {
         services.AddSettings<AdminSettings, AdminSettingsValidator>(AdminSettings.Section);
+        services.AddSingleton<IAccessTokenClaims, RoleClaim>();
+        services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme,
+            options => options.TokenValidationParameters.RoleClaimType = Roles.ClaimType);
         services.AddAuthorizationBuilder().AddPolicy(Policies.AdminOnly, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin));
         services.AddScoped<AdminService>();
         services.AddScoped<FirstAdmin>();
+        services.AddScoped<IDatabaseSeed>(serviceProvider => serviceProvider.GetRequiredService<FirstAdmin>());
         services.AddHostedService<FirstAdminAtStartup>();
         return services;
     }

@@ -1,6 +1,5 @@
 using my_api.Api.Data;
 using my_api.Api.Domain;
-using my_api.Api.RefreshTokens;
 using my_api.Api.Users;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,7 +12,7 @@ public enum AdminChange
     WouldLeaveNoActiveAdmin,
 }
 
-public sealed class AdminService(AppDbContext db, RefreshTokenStore refreshTokens)
+public sealed class AdminService(AppDbContext db, UserSessions sessions)
 {
     public async Task<UserPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
     {
@@ -61,8 +60,9 @@ public sealed class AdminService(AppDbContext db, RefreshTokenStore refreshToken
         await db.SaveChangesAsync(cancellationToken);
         if (!user.IsActive)
         {
-            await refreshTokens.RevokeAllAsync(user.Id, cancellationToken);
+            await sessions.EndAllAsync(user.Id, cancellationToken);
         }
+
         await transaction.CommitAsync(cancellationToken);
         return (AdminChange.Done, user);
     }

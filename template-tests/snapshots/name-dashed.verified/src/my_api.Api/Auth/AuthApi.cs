@@ -1,5 +1,5 @@
+using my_api.Api.Account;
 using my_api.Api.Hosting;
-using my_api.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace my_api.Api.Auth;
@@ -19,20 +19,20 @@ public static class AuthApi
 
         group.MapPost("/register", RegisterAsync)
             .RequireRateLimiting(RateLimiting.CredentialsPolicy)
-            .WithSummary("Create an account")
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Create an account; the answer is the same whether or not the address has one already")
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         group.MapPost("/login", LoginAsync)
             .RequireRateLimiting(RateLimiting.CredentialsPolicy)
             .WithSummary("Exchange email and password for tokens")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         return group;
     }
 
-    private static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+    private static async Task<Results<Accepted<AcceptedResponse>, ValidationProblem>> RegisterAsync(
         RegisterRequest request, AuthService auth, CancellationToken cancellationToken)
     {
         if (request.Validate() is { Count: > 0 } errors)
@@ -40,10 +40,8 @@ public static class AuthApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var user = await auth.RegisterAsync(request.Email!, request.Password!, cancellationToken);
-        return user is null
-            ? ApiProblems.EmailAlreadyRegistered()
-            : TypedResults.Created("/api/v1/users/me", UserResponse.From(user));
+        await auth.RegisterAsync(request.Email!, request.Password!, cancellationToken);
+        return TypedResults.Accepted((string?)null, AcceptedResponse.Registration);
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
@@ -54,13 +52,16 @@ public static class AuthApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var tokens = await auth.LoginAsync(request.Email!, request.Password!, cancellationToken);
-        if (tokens is null)
+        var result = await auth.LoginAsync(request.Email!, request.Password!, cancellationToken);
+        switch (result.Outcome)
         {
-            return ApiProblems.InvalidCredentials();
+            case LoginOutcome.InvalidCredentials:
+                return ApiProblems.InvalidCredentials();
+            case LoginOutcome.EmailNotConfirmed:
+                return ApiProblems.EmailNotConfirmed();
+            default:
+                httpContext.Response.PreventCaching();
+                return TypedResults.Ok(result.Tokens!);
         }
-
-        httpContext.Response.PreventCaching();
-        return TypedResults.Ok(tokens);
     }
 }

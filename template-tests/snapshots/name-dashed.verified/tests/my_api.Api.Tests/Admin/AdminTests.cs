@@ -245,14 +245,10 @@ public sealed class AdminTests(ApiFactory api)
         await using var database = await TestDatabase.CreateAsync();
         const string password = "Strong-first-keeper-7c1d";
 
-        var result = await ApiProcess.RunAsync(new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ConnectionStrings__Postgres"] = database.ConnectionString,
-            ["Jwt__SigningKey"] = Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
-            ["Admin__Email"] = "root@example.com",
-            ["Admin__Password"] = password,
-        }, "migrate");
+        var result = await ApiProcess.RunAsync(ApiProcess.Production(
+            ("ConnectionStrings__Postgres", database.ConnectionString),
+            ("Admin__Email", "root@example.com"),
+            ("Admin__Password", password)), "migrate");
 
         Assert.True(result.ExitCode == 0, result.StandardError);
         Assert.Equal("admin", await database.ScalarAsync<string>("SELECT role FROM users WHERE normalized_email = 'root@example.com'"));
@@ -277,14 +273,10 @@ public sealed class AdminTests(ApiFactory api)
     public async Task A_placeholder_admin_password_stops_start_up_without_echoing_it()
     {
         const string password = "change-me";
-        var result = await ApiProcess.RunAsync(new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Database=unused",
-            ["Jwt__SigningKey"] = Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
-            ["Admin__Email"] = "root@example.com",
-            ["Admin__Password"] = password,
-        }, "migrate");
+        var result = await ApiProcess.RunAsync(ApiProcess.Production(
+            ("ConnectionStrings__Postgres", "Host=127.0.0.1;Database=unused"),
+            ("Admin__Email", "root@example.com"),
+            ("Admin__Password", password)), "migrate");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Admin:Password", result.StandardError);
@@ -307,11 +299,7 @@ public sealed class AdminTests(ApiFactory api)
 
     private async Task<string> AdminTokenAsync() => await LoginTokenAsync(_client, ApiFactory.AdminEmail, api.AdminPassword);
 
-    private async Task<Guid> RegisterAsync()
-    {
-        var response = await _client.RegisterAsync(ApiClient.NewEmail());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-    }
+    private Task<Guid> RegisterAsync() => _client.RegisterUserAsync();
 
     private Task<HttpResponseMessage> GetAsync(string path, string token) =>
         _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, path).WithBearer(token));

@@ -50,9 +50,21 @@ public sealed partial class ContainerTests
 
         var required = RequiredVariable().Matches(compose).Select(match => match.Groups["name"].Value).Distinct().ToList();
         Assert.Contains("POSTGRES_PASSWORD", required);
-        Assert.Contains("JWT_SIGNING_KEY", required);
+        Assert.Contains("JWT_SIGNING_KEY_FILE", required);
         Assert.All(required, name => Assert.Contains($"\n{name}=", example));
         Assert.DoesNotMatch(@"(?i)(password|signingkey)(:\s+|=)(?!\$\{)", compose);
+    }
+
+    [Fact]
+    public void The_signing_key_is_a_file_mounted_as_a_compose_secret_never_an_environment_variable()
+    {
+        var compose = File.ReadAllText(Path.Combine(SolutionDirectory, "docker-compose.yml"));
+
+        Assert.Matches(@"(?m)^secrets:\n  jwt_signing_key:\n(    #.*\n)*    file: \$\{JWT_SIGNING_KEY_FILE:\?", compose);
+        Assert.Contains("Jwt__SigningKeys__0__PemFile: /run/secrets/jwt_signing_key", compose);
+        Assert.Equal(2, Regex.Matches(compose, @"(?m)^    secrets:\n      - jwt_signing_key$").Count);
+        Assert.DoesNotContain("Jwt__SigningKeys__0__Pem:", compose);
+        Assert.DoesNotContain("PRIVATE KEY", compose);
     }
 
     private static List<string> FinalStage()

@@ -10,7 +10,7 @@ namespace Contoso.Auth_Api.Api.Admin;
 /// Makes sure the configured first admin exists and is an admin. Runs in the <c>migrate</c> command and at start-up,
 /// so that a fresh deployment always has an admin.
 /// </summary>
-public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptions<AdminSettings> settings, ILogger<FirstAdmin> logger)
+public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptions<AdminSettings> settings, ILogger<FirstAdmin> logger) : IDatabaseSeed
 {
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
@@ -30,6 +30,8 @@ public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptio
                 NormalizedEmail = normalizedEmail,
                 PasswordHash = passwords.Hash(admin.Password!),
                 Role = Roles.Admin,
+                // Whoever configures the deployment vouches for the address: the admin can log in at once.
+                EmailConfirmed = true,
             });
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Created the first admin from the Admin settings");

@@ -1,4 +1,4 @@
-using Microsoft.IdentityModel.Tokens;
+using Contoso.Auth_Api.Api.Security.SigningKeys;
 
 namespace Contoso.Auth_Api.Api.Configuration;
 
@@ -6,33 +6,24 @@ public sealed class JwtSettings
 {
     public const string Section = "Jwt";
 
-    /// <summary>HMAC key, read as UTF-8 bytes: at least as long as the algorithm's hash (32 bytes for HS256).</summary>
-    public string SigningKey { get; set; } = "";
+    /// <summary>How far a validator's clock may be from ours (the JwtBearer default of 5 minutes is far too generous).</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
+    /// <summary>The API's public base URL, exactly as clients reach it: the <c>iss</c> of every token and of the discovery metadata.</summary>
     public string Issuer { get; set; } = "";
 
     public string Audience { get; set; } = "";
 
-    public string Algorithm { get; set; } = "HS256";
+    /// <summary>The algorithm of every signing key that does not name its own: RS256 or ES256.</summary>
+    public string Algorithm { get; set; } = SigningAlgorithms.RS256;
 
     public int AccessTokenMinutes { get; set; } = 15;
 
-    /// <summary>The algorithm as IdentityModel names it; null for anything but HS256, HS384 and HS512.</summary>
-    public string? SecurityAlgorithm => Algorithm switch
-    {
-        "HS256" => SecurityAlgorithms.HmacSha256,
-        "HS384" => SecurityAlgorithms.HmacSha384,
-        "HS512" => SecurityAlgorithms.HmacSha512,
-        _ => null,
-    };
+    /// <summary>The signing keys, each with the moment it becomes the one that signs (see Security/SigningKeys).</summary>
+    public List<SigningKeySettings> SigningKeys { get; set; } = [];
 
-    /// <summary>RFC 7518 3.2: the key must be at least as long as the hash output.</summary>
-    public int MinimumKeyBytes => Algorithm switch
-    {
-        "HS384" => 48,
-        "HS512" => 64,
-        _ => 32,
-    };
+    /// <summary>Where Development keeps the key it generates when none is configured; under the user's profile by default.</summary>
+    public string? DevelopmentKeyDirectory { get; set; }
 
-    public SymmetricSecurityKey CreateSigningKey() => new(System.Text.Encoding.UTF8.GetBytes(SigningKey));
+    public TimeSpan AccessTokenLifetime => TimeSpan.FromMinutes(AccessTokenMinutes);
 }

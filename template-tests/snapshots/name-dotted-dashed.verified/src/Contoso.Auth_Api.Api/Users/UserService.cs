@@ -1,11 +1,11 @@
+using Contoso.Auth_Api.Api.Account;
 using Contoso.Auth_Api.Api.Data;
-using Contoso.Auth_Api.Api.RefreshTokens;
 using Contoso.Auth_Api.Api.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Contoso.Auth_Api.Api.Users;
 
-public sealed class UserService(AppDbContext db, PasswordHasher passwords, RefreshTokenStore refreshTokens)
+public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserSessions sessions, AccountMail mail)
 {
     /// <summary>False when the current password is wrong; nothing changes then.</summary>
     public async Task<bool> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
@@ -16,10 +16,13 @@ public sealed class UserService(AppDbContext db, PasswordHasher passwords, Refre
             return false;
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         user.PasswordHash = passwords.Hash(newPassword);
+        mail.PasswordChangedNotice(user.Email);
         await db.SaveChangesAsync(cancellationToken);
-        // Whoever holds a refresh token of this user must log in again, with the new password.
-        await refreshTokens.RevokeAllAsync(userId, cancellationToken);
+        // Whoever holds a session of this user must log in again, with the new password.
+        await sessions.EndAllAsync(userId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 }

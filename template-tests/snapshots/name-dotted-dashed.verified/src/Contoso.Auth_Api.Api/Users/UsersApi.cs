@@ -7,7 +7,7 @@ namespace Contoso.Auth_Api.Api.Users;
 public static class UsersApi
 {
     public static IServiceCollection AddUsersFeature(this IServiceCollection services) =>
-        services.AddScoped<UserService>();
+        services.AddScoped<UserService>().AddScoped<UserSessions>();
 
     public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder api)
     {

@@ -14,6 +14,15 @@ public sealed class User
 
     public bool IsActive { get; set; } = true;
 
+    /// <summary>True once the owner proved the mailbox (a confirmation or a password reset link).</summary>
+    public bool EmailConfirmed { get; set; }
+
+    /// <summary>
+    /// Raised whenever every session of the user ends (password change or reset, deactivation, logout everywhere).
+    /// Access tokens carry the version they were issued under, and one from an older version is refused.
+    /// </summary>
+    public int SessionVersion { get; set; }
+
     /// <summary>Set by the database when the row is inserted.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Domain;
+using Contoso.Orders.Api.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -14,7 +15,7 @@ public sealed record IssuedRefreshToken(string Token, int ExpiresInSeconds);
 public sealed record RotatedRefreshToken(User User, IssuedRefreshToken Token);
 
 /// <summary>Issues, rotates and revokes refresh tokens: 256 random bits, opaque, stored only as SHA-256 hashes.</summary>
-public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSettings> settings, TimeProvider time)
+public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSettings> settings, TimeProvider time) : IUserSessionStore
 {
     private TimeSpan Lifetime => TimeSpan.FromDays(settings.Value.RefreshTokenDays);
 
@@ -23,9 +24,20 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
     /// <summary>A login: the first token of a new family.</summary>
     public async Task<IssuedRefreshToken> StartFamilyAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var issued = Add(userId, familyId: Guid.CreateVersion7());
+        // The family outlives its first token (the settings require it), so the first token gets the full lifetime.
+        var now = time.GetUtcNow();
+        var token = NewToken();
+        Tokens.Add(new RefreshToken
+        {
+            UserId = userId,
+            FamilyId = Guid.CreateVersion7(),
+            TokenHash = Hash(token),
+            CreatedAt = now,
+            ExpiresAt = now + Lifetime,
+            FamilyExpiresAt = now + TimeSpan.FromDays(settings.Value.RefreshTokenFamilyDays),
+        });
         await db.SaveChangesAsync(cancellationToken);
-        return issued;
+        return new IssuedRefreshToken(token, (int)Lifetime.TotalSeconds);
     }
 
     /// <summary>
@@ -37,27 +49,28 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
     {
         var hash = Hash(presentedToken);
         var now = time.GetUtcNow();
-        var (successor, successorHash) = NewToken();
+        var successor = NewToken();
 
         // One statement, so one round trip and no transaction held open across round trips. It spends the token only
-        // while the token is live and its user active, inserts the successor in the same family, and returns the
-        // user. Of two concurrent refreshes of one token, the second waits for the first's row lock, then finds the
-        // token spent and matches nothing.
-        var users = await db.Users.FromSql($"""
+        // while the token is live and its user active, and inserts the successor in the same family, expiring no later
+        // than the family does. Of two concurrent refreshes of one token, the second waits for the first's row lock,
+        // then finds the token spent and matches nothing.
+        var rotations = await db.Database.SqlQuery<Rotation>($"""
             WITH spent AS (
                 UPDATE refresh_tokens AS t SET spent_at = {now}
                 FROM users AS u
                 WHERE t.token_hash = {hash} AND t.spent_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > {now}
                   AND u.id = t.user_id AND u.is_active
-                RETURNING t.user_id, t.family_id),
-            successor AS (
-                INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
-                SELECT {Guid.CreateVersion7()}, user_id, family_id, {successorHash}, {now}, {now + Lifetime} FROM spent)
-            SELECT u.* FROM users AS u JOIN spent ON u.id = spent.user_id
-            """).AsNoTracking().ToListAsync(cancellationToken);
-        if (users is [var user])
+                RETURNING t.user_id, t.family_id, t.family_expires_at)
+            INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, family_expires_at)
+            SELECT {Guid.CreateVersion7()}, user_id, family_id, {Hash(successor)}, {now}, LEAST({now + Lifetime}, family_expires_at), family_expires_at
+            FROM spent
+            RETURNING user_id, expires_at
+            """).ToListAsync(cancellationToken);
+        if (rotations is [var rotation])
         {
-            return new RotatedRefreshToken(user, successor);
+            var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == rotation.UserId, cancellationToken);
+            return new RotatedRefreshToken(user, new IssuedRefreshToken(successor, (int)Math.Round((rotation.ExpiresAt - now).TotalSeconds)));
         }
 
         // Refused: a replayed token, or one whose user was deactivated, takes its family down with it.
@@ -82,8 +95,8 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
         }
     }
 
-    /// <summary>Logout everywhere, a password change or a deactivation: revokes every family of the user.</summary>
-    public Task RevokeAllAsync(Guid userId, CancellationToken cancellationToken)
+    /// <summary>Every session of the user ends (see <see cref="UserSessions"/>): every family of the user is revoked.</summary>
+    public Task EndAllAsync(Guid userId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         return Tokens.Where(t => t.UserId == userId && t.RevokedAt == null)
@@ -99,26 +112,9 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
 
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
-    private IssuedRefreshToken Add(Guid userId, Guid familyId)
-    {
-        var (issued, hash) = NewToken();
-        var now = time.GetUtcNow();
-        Tokens.Add(new RefreshToken
-        {
-            UserId = userId,
-            FamilyId = familyId,
-            TokenHash = hash,
-            CreatedAt = now,
-            ExpiresAt = now + Lifetime,
-        });
-        return issued;
-    }
+    private static string NewToken() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
 
-    private (IssuedRefreshToken Token, byte[] Hash) NewToken()
-    {
-        var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        return (new IssuedRefreshToken(token, (int)Lifetime.TotalSeconds), Hash(token));
-    }
+    private sealed record Rotation(Guid UserId, DateTimeOffset ExpiresAt);
 
     private Task RevokeFamilyAsync(Guid familyId, DateTimeOffset now, CancellationToken cancellationToken) =>
         Tokens.Where(t => t.FamilyId == familyId && t.RevokedAt == null)

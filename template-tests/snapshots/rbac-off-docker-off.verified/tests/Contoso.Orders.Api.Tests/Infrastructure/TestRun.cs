@@ -15,12 +15,12 @@ namespace Contoso.Orders.Api.Tests.Infrastructure;
 /// </summary>
 public static class TestRun
 {
-    private static readonly ConcurrentDictionary<string, byte> KnownSecrets = new();
+    private static readonly ConcurrentDictionary<string, Secret> KnownSecrets = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> FinishedGroups = new();
 
     public static CapturedLogs Logs { get; } = new();
 
-    public static IReadOnlyCollection<string> Secrets => KnownSecrets.Keys.ToList();
+    public static IReadOnlyCollection<Secret> Secrets => KnownSecrets.Values.ToList();
 
     /// <summary>Marks a group of tests that write logs as finished (called when its fixture is disposed).</summary>
     public static void MarkFinished(string group) => Finished(group).TrySetResult();
@@ -32,11 +32,17 @@ public static class TestRun
         FinishedGroups.GetOrAdd(group, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     /// <summary>Remembers a value that must never appear in a log; short or repetitive values are not worth a search.</summary>
-    public static void RememberSecret(string? secret)
+    public static void RememberSecret(string? secret) => Remember(secret is null ? null : new Secret(secret));
+
+    /// <summary>Remembers a connection string's password (see <see cref="Secret.OfDatabase"/>).</summary>
+    public static void RememberDatabasePassword(string connectionString) => Remember(Secret.OfDatabase(connectionString));
+
+    // A value remembered both ways is looked for everywhere: the stricter search wins.
+    private static void Remember(Secret? secret)
     {
-        if (secret is { Length: >= 8 } && secret.Distinct().Count() > 3)
+        if (secret is { Value: { Length: >= 8 } value } && value.Distinct().Count() > 3)
         {
-            KnownSecrets.TryAdd(secret, 0);
+            KnownSecrets.AddOrUpdate(value, secret, (_, known) => known.OnlyWhereAPasswordGoes ? secret : known);
         }
     }
 }
@@ -44,7 +50,9 @@ public static class TestRun
 /// <summary>Reads every request and response of a test app and remembers the secrets they carry.</summary>
 public sealed class SecretRecorder : IStartupFilter
 {
-    private static readonly string[] SecretFields = ["password", "currentPassword", "newPassword", "accessToken", "refreshToken"];
+    // Passwords and tokens of every kind, whatever the endpoint calls them ("newPassword", "accessToken", ...).
+    private static bool IsSecretField(string name) =>
+        name.Contains("password", StringComparison.OrdinalIgnoreCase) || name.Contains("token", StringComparison.OrdinalIgnoreCase);
 
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
@@ -91,15 +99,16 @@ public sealed class SecretRecorder : IStartupFilter
             using var document = JsonDocument.Parse(json);
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                if (SecretFields.Contains(property.Name) && property.Value.ValueKind == JsonValueKind.String)
+                if (IsSecretField(property.Name) && property.Value.ValueKind == JsonValueKind.String)
                 {
                     TestRun.RememberSecret(property.Value.GetString());
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            // Not JSON (a bad-input test): nothing the app could have understood as a secret.
+            // Not JSON, or a string that is not valid UTF-16 (a bad-input test): nothing the app could have understood
+            // as a secret.
         }
     }
 }

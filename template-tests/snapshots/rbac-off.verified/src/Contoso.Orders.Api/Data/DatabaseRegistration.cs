@@ -1,5 +1,6 @@
 using Contoso.Orders.Api.Configuration;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -13,14 +14,16 @@ public static class DatabaseRegistration
         services.AddSingleton(serviceProvider =>
         {
             var settings = serviceProvider.GetRequiredService<IOptions<DatabaseSettings>>().Value;
-            return new NpgsqlDataSourceBuilder(settings.ResolveConnectionString()).Build();
+            return new NpgsqlDataSourceBuilder(settings.ResolveConnectionString(designTime: EF.IsDesignTime)).Build();
         });
 
         // Pooled contexts: every authenticated request queries the database, and a context from the pool costs far
         // less to hand out than a new one.
+        // Features that need to know what a context saves or commits register an IInterceptor (the email outbox does).
         services.AddDbContextPool<AppDbContext>((serviceProvider, options) => options
             .UseNpgsql(serviceProvider.GetRequiredService<NpgsqlDataSource>())
-            .UseSnakeCaseNamingConvention());
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(serviceProvider.GetServices<IInterceptor>()));
 
         return services;
     }

@@ -8,12 +8,10 @@ public static class ApiProblems
     public static ProblemHttpResult InvalidCredentials() =>
         TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid email or password.");
 
-    public static ProblemHttpResult EmailAlreadyRegistered() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This email is already registered.");
-
-    /// <summary>The same answer for an unknown, expired, revoked or spent refresh token.</summary>
-    public static ProblemHttpResult InvalidRefreshToken() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is invalid or expired.");
+    /// <summary>The one login failure with a type of its own, so that a client can offer to resend the confirmation.</summary>
+    public static ProblemHttpResult EmailNotConfirmed() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Confirm your email address before logging in.",
+            type: "urn:problem-type:email-not-confirmed");
 
     /// <summary>Token responses must not be stored by browsers or proxies (RFC 6749 5.1).</summary>
     public static void PreventCaching(this HttpResponse response)

@@ -16,6 +16,11 @@ public static class MigrateCommand
             var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
             await db.Database.MigrateAsync();
             logger.LogInformation("Database is up to date; {Count} migration(s) applied", pending.Count);
+            foreach (var seed in scope.ServiceProvider.GetServices<IDatabaseSeed>())
+            {
+                await seed.EnsureAsync(CancellationToken.None);
+            }
+
             return 0;
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)

@@ -2,6 +2,7 @@ using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Hosting;
 using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,7 @@ public static class RefreshTokensApi
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RefreshTokenSettings>, RefreshTokenSettingsValidator>();
         services.AddScoped<RefreshTokenStore>();
+        services.AddScoped<IUserSessionStore>(serviceProvider => serviceProvider.GetRequiredService<RefreshTokenStore>());
         services.AddHostedService<RefreshTokenCleanup>();
         return services;
     }
@@ -43,7 +45,7 @@ public static class RefreshTokensApi
             .WithSummary("Revoke a refresh token and every token rotated from the same login");
 
         group.MapPost("/logout-all", LogoutAllAsync)
-            .WithSummary("Revoke every refresh token of the authenticated user")
+            .WithSummary("End every session of the authenticated user: every refresh token revoked, every access token refused")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         return group;
@@ -61,13 +63,17 @@ public static class RefreshTokensApi
         var rotated = await store.RotateAsync(request.RefreshToken!, cancellationToken);
         if (rotated is null)
         {
-            return ApiProblems.InvalidRefreshToken();
+            return InvalidRefreshToken();
         }
 
         var access = accessTokens.Create(rotated.User);
         httpContext.Response.PreventCaching();
         return TypedResults.Ok(new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds, rotated.Token.Token, rotated.Token.ExpiresInSeconds));
     }
+
+    /// <summary>The same answer for an unknown, expired, revoked or spent refresh token.</summary>
+    private static ProblemHttpResult InvalidRefreshToken() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is invalid or expired.");
 
     private static async Task<Results<NoContent, ValidationProblem>> LogoutAsync(
         RefreshRequest request, RefreshTokenStore store, CancellationToken cancellationToken)
@@ -81,9 +87,9 @@ public static class RefreshTokensApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<NoContent> LogoutAllAsync(CurrentUser currentUser, RefreshTokenStore store, CancellationToken cancellationToken)
+    private static async Task<NoContent> LogoutAllAsync(CurrentUser currentUser, UserSessions sessions, CancellationToken cancellationToken)
     {
-        await store.RevokeAllAsync(currentUser.Id, cancellationToken);
+        await sessions.EndAllAsync(currentUser.Id, cancellationToken);
         return TypedResults.NoContent();
     }
 }

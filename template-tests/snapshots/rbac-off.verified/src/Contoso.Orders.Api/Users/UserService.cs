@@ -1,11 +1,11 @@
+using Contoso.Orders.Api.Account;
 using Contoso.Orders.Api.Data;
-using Contoso.Orders.Api.RefreshTokens;
 using Contoso.Orders.Api.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Contoso.Orders.Api.Users;
 
-public sealed class UserService(AppDbContext db, PasswordHasher passwords, RefreshTokenStore refreshTokens)
+public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserSessions sessions, AccountMail mail)
 {
     /// <summary>False when the current password is wrong; nothing changes then.</summary>
     public async Task<bool> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
@@ -16,10 +16,13 @@ public sealed class UserService(AppDbContext db, PasswordHasher passwords, Refre
             return false;
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         user.PasswordHash = passwords.Hash(newPassword);
+        mail.PasswordChangedNotice(user.Email);
         await db.SaveChangesAsync(cancellationToken);
-        // Whoever holds a refresh token of this user must log in again, with the new password.
-        await refreshTokens.RevokeAllAsync(userId, cancellationToken);
+        // Whoever holds a session of this user must log in again, with the new password.
+        await sessions.EndAllAsync(userId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 }

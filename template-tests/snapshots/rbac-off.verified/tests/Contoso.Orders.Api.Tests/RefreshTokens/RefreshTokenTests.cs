@@ -6,6 +6,7 @@ using System.Text.Json;
 using Contoso.Orders.Api.RefreshTokens;
 using Contoso.Orders.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Contoso.Orders.Api.Tests.RefreshTokens;
 
@@ -112,6 +113,38 @@ public sealed class RefreshTokenTests(ApiFactory api)
         Assert.Single((await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()))).Distinct());
     }
 
+    [Fact]
+    public async Task Rotation_never_takes_a_family_past_its_absolute_lifetime()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = api.WithWebHostBuilder(builder =>
+            builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(clock)));
+        using var client = app.CreateClient();
+        var (_, login) = await client.RegisterAndLoginAsync();
+        var token = login.GetProperty("refreshToken").GetString()!;
+        var day = TimeSpan.FromDays(1).TotalSeconds;
+
+        // Defaults: each token lives 14 days, the family 30. Refreshing every few days keeps the full 14 days until the
+        // family's end is nearer, then counts down to it.
+        foreach (var (advanceDays, expectedDays) in new[] { (10, 14), (10, 10), (9, 1) })
+        {
+            clock.Advance(TimeSpan.FromDays(advanceDays));
+            var response = await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = token });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var rotated = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(expectedDays * day, rotated.GetProperty("refreshTokenExpiresIn").GetInt32());
+            token = rotated.GetProperty("refreshToken").GetString()!;
+        }
+
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        var afterTheFamily = await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = token });
+        var unknown = await client.PostAsJsonAsync("/api/v1/auth/refresh",
+            new { refreshToken = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)) });
+
+        await afterTheFamily.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(await unknown.Content.ReadAsStringAsync(), await afterTheFamily.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("/api/v1/auth/refresh")]
     [InlineData("/api/v1/auth/logout")]
@@ -154,6 +187,20 @@ public sealed class RefreshTokenTests(ApiFactory api)
     public async Task Logout_all_answers_401_without_a_token()
     {
         await (await _client.PostAsync("/api/v1/auth/logout-all", null)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Resetting_the_password_revokes_every_family_of_the_user()
+    {
+        var (email, first) = await _client.RegisterAndLoginAsync();
+        var second = await (await _client.LoginAsync(email)).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.ForgotPasswordAsync(email)).StatusCode);
+        var token = await api.TokenFromNextLinkToAsync(email, AccountFlows.ResetPage);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.ResetPasswordAsync(token, "another good passphrase")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(first.GetProperty("refreshToken").GetString()!)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(second.GetProperty("refreshToken").GetString()!)).StatusCode);
     }
 
     [Fact]

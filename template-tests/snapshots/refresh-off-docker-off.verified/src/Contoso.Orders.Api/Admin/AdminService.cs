@@ -12,7 +12,7 @@ public enum AdminChange
     WouldLeaveNoActiveAdmin,
 }
 
-public sealed class AdminService(AppDbContext db)
+public sealed class AdminService(AppDbContext db, UserSessions sessions)
 {
     public async Task<UserPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
     {
@@ -58,6 +58,11 @@ public sealed class AdminService(AppDbContext db)
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        if (!user.IsActive)
+        {
+            await sessions.EndAllAsync(user.Id, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return (AdminChange.Done, user);
     }

@@ -1,3 +1,6 @@
+using System.Security.Claims;
+using Contoso.Orders.Api.Security;
+
 namespace Contoso.Orders.Api.Admin;
 
 /// <summary>The roles a user can have; the access token carries one in its <c>role</c> claim.</summary>
@@ -19,4 +22,10 @@ public static class Roles
 public static class Policies
 {
     public const string AdminOnly = "admin-only";
+}
+
+/// <summary>Puts the user's role into every access token, where the <see cref="Roles.ClaimType"/> claim carries it.</summary>
+public sealed class RoleClaim : IAccessTokenClaims
+{
+    public IEnumerable<Claim> For(Domain.User user) => [new Claim(Roles.ClaimType, user.Role)];
 }

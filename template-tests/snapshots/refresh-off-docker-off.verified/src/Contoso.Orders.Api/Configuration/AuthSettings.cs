@@ -8,6 +8,9 @@ public sealed class AuthSettings
 
     /// <summary>BCrypt cost: each step doubles the time of one hash (12 is about a quarter of a second).</summary>
     public int BcryptWorkFactor { get; set; } = 12;
+
+    /// <summary>Login refuses an account whose address was never confirmed (403 <c>email-not-confirmed</c>).</summary>
+    public bool RequireConfirmedEmail { get; set; } = true;
 }
 
 public sealed class AuthSettingsValidator(IHostEnvironment environment) : IValidateOptions<AuthSettings>

@@ -1,4 +1,3 @@
-using Contoso.Orders.Api.Admin;
 using Contoso.Orders.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -17,7 +16,11 @@ public static class MigrateCommand
             var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
             await db.Database.MigrateAsync();
             logger.LogInformation("Database is up to date; {Count} migration(s) applied", pending.Count);
-            await scope.ServiceProvider.GetRequiredService<FirstAdmin>().EnsureAsync(CancellationToken.None);
+            foreach (var seed in scope.ServiceProvider.GetServices<IDatabaseSeed>())
+            {
+                await seed.EnsureAsync(CancellationToken.None);
+            }
+
             return 0;
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)

@@ -4,9 +4,9 @@ using Contoso.Orders.Api.Security;
 
 namespace Contoso.Orders.Api.Users;
 
-public sealed record UserResponse(Guid Id, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role)
+public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt, string Role)
 {
-    public static UserResponse From(User user) => new(user.Id, user.Email, user.IsActive, user.CreatedAt, user.Role);
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.Role);
 }
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword)

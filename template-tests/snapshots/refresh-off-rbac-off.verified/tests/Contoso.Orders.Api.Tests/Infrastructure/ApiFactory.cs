@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using System.Collections.Concurrent;
+using Contoso.Orders.Api.Security.SigningKeys;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -13,30 +14,93 @@ namespace Contoso.Orders.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    private TestDatabase? _database;
+    /// <summary>The API's public base URL in tests; the test server answers any host.</summary>
+    public const string Issuer = "https://api.contoso_orders.test";
 
-    /// <summary>A signing key made for this test run only.</summary>
-    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+    public const string Audience = "contoso_orders";
+
+    private TestDatabase? _database;
+    private readonly Lazy<WebApplicationFactory<Program>> _es256;
+
+    private readonly ConcurrentDictionary<string, string> _secrets = new();
+
+    /// <summary>The RS256 signing key, made for this test run only.</summary>
+    public TestKey RsaKey { get; } = TestKey.Rsa();
+
+    /// <summary>The ES256 signing key of <see cref="ForAlgorithm"/>("ES256"), made for this test run only.</summary>
+    public TestKey EcKey { get; } = TestKey.EcP256();
 
     public TestDatabase Database => _database ?? throw new InvalidOperationException("The factory is not initialized.");
 
     /// <summary>Every log line every app of this factory wrote, for tests that look for leaked secrets.</summary>
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>The SMTP server every app of this factory sends its email to.</summary>
+    public TestMailServer Mail { get; } = new();
+
+    /// <summary>Settings of this factory's apps that differ from every other test app's (see <see cref="IsolatedApi"/>).</summary>
+    public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The environment of this factory's apps.</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
+    /// <summary>Services this factory's apps get besides the app's own (a test's <c>IEmailPreparer</c>, say).</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
+
     public ApiFactory()
     {
-        TestRun.RememberSecret(SigningKey);
+        _es256 = new(() => WithSettings(new Dictionary<string, string?>
+        {
+            ["Jwt:Algorithm"] = SigningAlgorithms.ES256,
+            ["Jwt:SigningKeys:0:Pem"] = EcKey.Pem,
+        }));
     }
 
-    /// <summary>The settings every test app gets; <see cref="WithSettings"/> changes or adds to them.</summary>
-    public Dictionary<string, string?> Settings => new()
+    /// <summary>
+    /// The settings every test app gets, each feature's own included (see <see cref="IApiFeature.SettingsFor"/>), then
+    /// the overrides the factory was made with; <see cref="WithSettings"/> changes or adds to them.
+    /// </summary>
+    public Dictionary<string, string?> Settings
     {
-        ["ConnectionStrings:Postgres"] = Database.ConnectionString,
-        ["Jwt:SigningKey"] = SigningKey,
-        // Cheap hashes keep the suite fast; tests about the cost set it themselves.
-        ["Auth:BcryptWorkFactor"] = "4",
-        ["RateLimiting:PermitLimit"] = "100000",
+        get
+        {
+            var settings = new Dictionary<string, string?>(EmailSettings)
+            {
+                ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+                ["Jwt:Issuer"] = Issuer,
+                ["Jwt:SigningKeys:0:Pem"] = RsaKey.Pem,
+                // Cheap hashes keep the suite fast; tests about the cost set it themselves.
+                ["Auth:BcryptWorkFactor"] = "4",
+                ["RateLimiting:PermitLimit"] = "100000",
+            };
+            foreach (var (key, value) in ApiFeatures.All.SelectMany(feature => feature.SettingsFor(this)).Concat(Mail.Settings).Concat(Overrides))
+            {
+                settings[key] = value;
+            }
+
+            return settings;
+        }
+    }
+
+    /// <summary>The email settings of a test app, apart from the SMTP server (see <see cref="TestMailServer.Settings"/>).</summary>
+    public static Dictionary<string, string?> EmailSettings => new()
+    {
+        ["Email:From"] = "no-reply@example.com",
+        ["Email:ConfirmEmailUrl"] = "https://app.example.com/confirm-email",
+        ["Email:ResetPasswordUrl"] = "https://app.example.com/reset-password",
+        // Short waits: a test sees its email within a fraction of a second, and a retry soon after a failure.
+        ["Email:Sender:PollInterval"] = "00:00:00.150",
+        ["Email:Sender:FirstRetryDelay"] = "00:00:00.100",
+        ["Email:Sender:MaxRetryDelay"] = "00:00:01",
     };
+
+    /// <summary>A secret of this factory's apps (a password a feature configures), made once by name and remembered for the log scan.</summary>
+    public string Secret(string name, Func<string> make) => _secrets.GetOrAdd(name, _ =>
+    {
+        var secret = make();
+        TestRun.RememberSecret(secret);
+        return secret;
+    });
 
     /// <summary>Migrates a fresh database, then starts the app on it, as a deployment would.</summary>
     public async Task InitializeAsync()
@@ -49,6 +113,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
         _ = Server;
     }
+
+    /// <summary>The key the app of <see cref="ForAlgorithm"/> signs with.</summary>
+    public TestKey Key(string algorithm) => algorithm == SigningAlgorithms.ES256 ? EcKey : RsaKey;
+
+    /// <summary>This app (RS256, the default) or one on the same database signing ES256; disposed with this factory.</summary>
+    public WebApplicationFactory<Program> ForAlgorithm(string algorithm) => algorithm == SigningAlgorithms.ES256 ? _es256.Value : this;
 
     /// <summary>Another app on the same database with some settings changed; the caller disposes it.</summary>
     public WebApplicationFactory<Program> WithSettings(IDictionary<string, string?> settings, string? environment = null) =>
@@ -64,15 +134,27 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(Settings));
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddProvider(TestRun.Logs));
-        builder.ConfigureServices(services => services.AddTransient<IStartupFilter, SecretRecorder>());
+        builder.ConfigureServices(services =>
+        {
+            services.AddTransient<IStartupFilter, SecretRecorder>();
+            ExtraServices?.Invoke(services);
+        });
+    }
+
+    /// <summary>Runs for the clients of this factory and of every app made with <see cref="WithSettings"/>.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        ApiClient.Remember(client, Database);
     }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
+        await Mail.DisposeAsync();
         if (_database is not null)
         {
             await _database.DisposeAsync();

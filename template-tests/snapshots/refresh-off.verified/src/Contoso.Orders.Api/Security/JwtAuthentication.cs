@@ -1,6 +1,8 @@
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Domain;
+using Contoso.Orders.Api.Security.SigningKeys;
+using Contoso.Orders.Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,22 +20,33 @@ public static class JwtAuthentication
         services.AddSingleton<AccessTokenService>();
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<CurrentUser>();
+        services.AddScoped<IUserSessionStore, SessionVersions>();
         return services;
     }
 
-    /// <summary>Token validation as RFC 8725 asks: one pinned algorithm, every time claim checked, little skew.</summary>
-    private sealed class JwtBearerSetup(IOptions<JwtSettings> jwt) : IConfigureNamedOptions<JwtBearerOptions>
+    /// <summary>
+    /// Token validation as RFC 8725 asks: only our published keys, found by <c>kid</c>, each with its one algorithm
+    /// (so that neither <c>alg: none</c> nor HS256 keyed with a public key gets through); the issuer compared exactly;
+    /// every time claim checked, against the app's clock, with little skew.
+    /// </summary>
+    private sealed class JwtBearerSetup(IOptions<JwtSettings> jwt, SigningKeyRing keys, TimeProvider time) : IConfigureNamedOptions<JwtBearerOptions>
     {
         public void Configure(string? name, JwtBearerOptions options)
         {
             var settings = jwt.Value;
             options.MapInboundClaims = false;
+            options.TimeProvider = time;
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = settings.Issuer,
+                IssuerValidator = (issuer, _, _) => string.Equals(issuer, settings.Issuer, StringComparison.Ordinal)
+                    ? issuer
+                    : throw new SecurityTokenInvalidIssuerException("The token's issuer is not this API.") { InvalidIssuer = issuer },
                 ValidAudience = settings.Audience,
-                IssuerSigningKey = settings.CreateSigningKey(),
-                ValidAlgorithms = [settings.SecurityAlgorithm!],
+                IssuerSigningKeyResolver = (_, _, kid, _) => keys.Find(kid) is { } key ? [key.VerificationKey] : [],
+                TryAllIssuerSigningKeys = false,
+                ValidAlgorithms = keys.Algorithms,
+                AlgorithmValidator = (algorithm, key, _, _) => keys.Find(key.KeyId)?.Algorithm == algorithm,
                 ValidTypes = [AccessTokenService.TokenType],
                 ValidateIssuer = true,
                 ValidateAudience = true,
@@ -41,14 +54,19 @@ public static class JwtAuthentication
                 ValidateIssuerSigningKey = true,
                 RequireSignedTokens = true,
                 RequireExpirationTime = true,
-                ClockSkew = TimeSpan.FromSeconds(30),
+                ClockSkew = JwtSettings.ClockSkew,
+                // IdentityModel reads the system clock; this reads the app's, the one tokens are signed and keys
+                // rotated by, so that the three always agree (and tests can move it).
+                LifetimeValidator = (notBefore, expires, _, _) => IsWithinLifetime(notBefore, expires, time.GetUtcNow().UtcDateTime),
                 NameClaimType = JwtRegisteredClaimNames.Email,
-                RoleClaimType = Admin.Roles.ClaimType,
             };
             options.Events = new JwtBearerEvents { OnTokenValidated = LoadActiveUserAsync };
         }
 
         public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);
+
+        private static bool IsWithinLifetime(DateTime? notBefore, DateTime? expires, DateTime now) =>
+            expires is { } expiry && now < expiry + JwtSettings.ClockSkew && (notBefore is not { } start || start - JwtSettings.ClockSkew <= now);
 
         // Runs on every authenticated request: compiled once, so that no request pays for translating the query.
         private static readonly Func<AppDbContext, Guid, CancellationToken, Task<User?>> ActiveUserById =
@@ -70,6 +88,14 @@ public static class JwtAuthentication
             if (user is null)
             {
                 context.Fail("The user no longer exists or is deactivated.");
+                return;
+            }
+
+            // A token without the claim predates session versions; it counts as issued under the first one.
+            var sessionVersion = token.TryGetPayloadValue<int>(SessionVersions.ClaimType, out var version) ? version : 0;
+            if (sessionVersion != user.SessionVersion)
+            {
+                context.Fail("The user's sessions ended after the token was issued.");
                 return;
             }
 

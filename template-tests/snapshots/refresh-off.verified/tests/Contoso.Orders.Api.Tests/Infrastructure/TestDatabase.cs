@@ -28,7 +28,7 @@ public sealed class TestDatabase : IAsyncDisposable
         get
         {
             var server = Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } value ? value : DefaultServer;
-            TestRun.RememberSecret(new NpgsqlConnectionStringBuilder(server).Password);
+            TestRun.RememberDatabasePassword(server);
             return server;
         }
     }

@@ -1,0 +1,90 @@
+using Contoso.Orders.Api.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Xunit.Abstractions;
+
+namespace Contoso.Orders.Api.Tests.Email;
+
+/// <summary>
+/// Security checklist point 29 and "Several replicas", with the built app run as real processes on one database: a
+/// crash loses no committed email, and replicas never send one twice. Rows are written with SQL, as any replica's
+/// request would have committed them.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class EmailProcessTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+    private readonly TestMailServer _mail = new();
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        await using var db = _database.CreateDbContext();
+        await db.Database.MigrateAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _mail.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_message_committed_before_a_crash_is_sent_exactly_once_by_the_next_process()
+    {
+        var recipient = ApiClient.NewEmail("crash");
+        _mail.Stop();
+        using (var crashing = ApiProcess.Launch(Environment()))
+        {
+            await TestOutbox.InsertAsync(_database, [recipient], TestOutbox.Notice("Survives", "a crash"));
+            await TestOutbox.EventuallyAsync(async () => (await TestOutbox.RowAsync(_database, recipient))?.Attempts >= 1, "the first process tried to send");
+
+            crashing.Kill();
+        }
+
+        _mail.Start();
+        using var next = ApiProcess.Launch(Environment());
+
+        await _mail.NextMessageToAsync(recipient, TimeSpan.FromSeconds(30));
+        await _mail.AssertNoMoreMessagesToAsync(recipient, expected: 1, wait: TimeSpan.FromSeconds(1.5));
+        Assert.Equal("Sent", (await TestOutbox.RowAsync(_database, recipient))?.Status);
+    }
+
+    [Fact]
+    public async Task Two_processes_on_one_database_send_every_message_exactly_once()
+    {
+        const int count = 60;
+        var recipients = Enumerable.Range(0, count).Select(i => ApiClient.NewEmail($"replica{i}")).ToList();
+        using var first = ApiProcess.Launch(Environment());
+        using var second = ApiProcess.Launch(Environment());
+        // Both senders are polling before the messages appear, so that both compete for them.
+        await TestOutbox.EventuallyAsync(
+            () => Task.FromResult(first.Output.Contains("Application started", StringComparison.Ordinal) && second.Output.Contains("Application started", StringComparison.Ordinal)),
+            "both processes started", TimeSpan.FromSeconds(30));
+
+        await TestOutbox.InsertAsync(_database, recipients, TestOutbox.Notice("One of many", "exactly once"));
+
+        await TestOutbox.EventuallyAsync(() => Task.FromResult(recipients.All(recipient => _mail.MessagesTo(recipient).Count > 0)), "every message arrived", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.All(recipients, recipient => Assert.Single(_mail.MessagesTo(recipient)));
+        Assert.Equal(count, _mail.Messages.Count);
+        Assert.Equal((long)count, await _database.ScalarAsync<long>("SELECT count(*) FROM email_outbox WHERE status = 'Sent' AND attempts = 1"));
+        output.WriteLine($"Sent by the first process: {SentBy(first)}, by the second: {SentBy(second)}");
+    }
+
+    private static int SentBy(ApiProcess.Running process) =>
+        process.Output.Split('\n').Count(line => line.Contains("Sent email", StringComparison.Ordinal));
+
+    /// <summary>A production process on the test database, sending to the test SMTP server, polling often.</summary>
+    private Dictionary<string, string?> Environment()
+    {
+        var environment = ApiProcess.Production(
+            ("ASPNETCORE_URLS", "http://127.0.0.1:0"),
+            ("ConnectionStrings__Postgres", _database.ConnectionString));
+        foreach (var (key, value) in ApiProcess.AsEnvironment(_mail.Settings))
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+}
