@@ -13,6 +13,7 @@ using AuthTemplate.Api.RefreshTokens;
 #endif
 using AuthTemplate.Api.Security;
 using AuthTemplate.Api.Security.SigningKeys;
+using AuthTemplate.Api.Telemetry;
 using AuthTemplate.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -22,6 +23,7 @@ if (HealthCheckCommand.IsRequested(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddTelemetry();
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
 builder.Services.AddApiProblemDetails();

@@ -4,6 +4,9 @@ namespace AuthTemplate.Api.Health;
 
 public static class HealthEndpoints
 {
+    /// <summary>Every probe lives under this path; telemetry leaves them out of the traces.</summary>
+    public const string PathPrefix = "/health";
+
     private const string ReadinessTag = "ready";
 
     public static IServiceCollection AddHealthEndpoints(this IServiceCollection services)
@@ -17,8 +20,8 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
         // Liveness runs no check: it only says the process serves requests.
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessTag) }).AllowAnonymous();
+        endpoints.MapHealthChecks($"{PathPrefix}/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        endpoints.MapHealthChecks($"{PathPrefix}/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessTag) }).AllowAnonymous();
         return endpoints;
     }
 }

@@ -69,14 +69,22 @@ public static class ApiProcess
             startInfo.ArgumentList.Add(arg);
         }
 
-        // Nothing from the test runner's own environment may decide which database the process uses.
-        foreach (var inherited in new[] { "ConnectionStrings__Postgres", "DATABASE_URL", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
+        // Nothing from the test runner's own environment may decide which database the process uses, nor where its
+        // telemetry goes.
+        var telemetrySettings = startInfo.Environment.Keys.Where(key => key.StartsWith("OTEL_", StringComparison.Ordinal));
+        foreach (var inherited in new[] { "ConnectionStrings__Postgres", "DATABASE_URL", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" }.Concat(telemetrySettings).ToList())
         {
             startInfo.Environment.Remove(inherited);
         }
 
         foreach (var (key, value) in environment)
         {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(key);
+                continue;
+            }
+
             startInfo.Environment[key] = value;
             if (key.Contains("Key", StringComparison.Ordinal) || key.Contains("Password", StringComparison.Ordinal))
             {

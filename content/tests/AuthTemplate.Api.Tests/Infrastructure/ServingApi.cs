@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace AuthTemplate.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The built API serving requests as its own process on a free loopback port, with its console output kept line by
+/// line; disposing it stops the process and hands that output to the run's log scan.
+/// </summary>
+public sealed class ServingApi : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly List<string> _error = [];
+
+    private ServingApi(Process process, Uri address)
+    {
+        _process = process;
+        Client = new HttpClient { BaseAddress = address };
+        process.OutputDataReceived += (_, line) => Keep(_output, line.Data);
+        process.ErrorDataReceived += (_, line) => Keep(_error, line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public HttpClient Client { get; }
+
+    /// <summary>What the process wrote to standard output so far, one entry a line.</summary>
+    public IReadOnlyList<string> StandardOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return [.. _output];
+            }
+        }
+    }
+
+    public string StandardError
+    {
+        get
+        {
+            lock (_error)
+            {
+                return string.Join('\n', _error);
+            }
+        }
+    }
+
+    /// <summary>Starts the API with the given environment (plus the address it listens on) and waits until it is live.</summary>
+    public static async Task<ServingApi> StartAsync(IDictionary<string, string?> environment)
+    {
+        var address = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort()}"));
+        var serving = new ServingApi(ApiProcess.Start(new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = address.ToString() }), address);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await serving.IsLiveAsync())
+        {
+            if (serving._process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await serving.DisposeAsync();
+                Assert.Fail($"The API did not come up: {serving.StandardError}\n{string.Join('\n', serving.StandardOutput)}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return serving;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        TestRun.Logs.Append($"serve: {string.Join('\n', StandardOutput)}\n{StandardError}");
+        _process.Dispose();
+    }
+
+    private async Task<bool> IsLiveAsync()
+    {
+        try
+        {
+            return (await Client.GetAsync("/health/live")).StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static void Keep(List<string> lines, string? line)
+    {
+        if (line is not null)
+        {
+            lock (lines)
+            {
+                lines.Add(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
