@@ -4,6 +4,7 @@
 #   - the ceiling: GET /health/live of the same app;
 #   - GET /api/v1/users/me, POST /api/v1/auth/refresh, and POST /api/v1/auth/login at the default BCrypt cost beside
 #     one BCrypt verification alone, with an RS256 key (the default) and again with an ES256 key;
+#   - /me without Npgsql multiplexing, and /me and refresh with OpenTelemetry exporting to a local OTLP sink;
 #   - the peer: Microsoft's Identity API endpoints (MapIdentityApi, bearer tokens) on the same PostgreSQL, GET /manage/info;
 #   - start-up to the first 200 and peak memory under load, beside a plain `dotnet new webapi` app;
 #   - a soak mixing login, me and refresh, with the count of each status.
@@ -11,13 +12,14 @@
 # in the README between the benchmark markers.
 #
 # Usage: benchmark/run.sh
-# Needs: the .NET SDK, wrk, curl, jq, openssl, PostgreSQL server binaries
-#   (Debian: apt-get install -y wrk curl jq openssl postgresql).
+# Needs: the .NET SDK, wrk, curl, jq, openssl, python3 (the OTLP sink), PostgreSQL server binaries
+#   (Debian: apt-get install -y wrk curl jq openssl python3 postgresql).
 # Settings (environment): BENCHMARK_DURATION (seconds per measurement, 10), BENCHMARK_WARM_UP (seconds of the same
 #   load before each measurement, 15: the JIT needs that long under load to settle), BENCHMARK_SOAK (seconds, 60),
 #   BENCHMARK_CONNECTIONS (32), BENCHMARK_WORK (scratch directory, /tmp/authtemplate-benchmark),
 #   BENCHMARK_BASE_PORT (18480, below the range the kernel hands out to outgoing connections; the run uses it and
-#   the four ports after it, the last one closed: the API's SMTP server, which is never there).
+#   the five ports after it: PostgreSQL, the API, the two peers, the API's SMTP server (kept closed: no email goes
+#   out) and an OTLP sink for the run with telemetry on).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +37,8 @@ pg_port=$base_port
 api_port=$((base_port + 1))
 identity_port=$((base_port + 2))
 plain_port=$((base_port + 3))
+smtp_port=$((base_port + 4))
+otlp_port=$((base_port + 5))
 
 logs="$work/logs"
 pids=()
@@ -52,12 +56,12 @@ for setting in duration warm_up soak connections base_port; do
   [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || fail "BENCHMARK_${setting^^} must be a positive whole number, not '${!setting}'."
 done
 ((connections >= 8)) || fail "BENCHMARK_CONNECTIONS must be at least 8: the soak splits them among login, me and refresh."
-for tool in dotnet wrk curl jq openssl; do
+for tool in dotnet wrk curl jq openssl python3; do
   command -v "$tool" >/dev/null || fail "$tool is missing (Debian: apt-get install -y wrk curl jq openssl; .NET SDK: see global.json)."
 done
-for port in "$pg_port" "$api_port" "$identity_port" "$plain_port" $((base_port + 4)); do
+for port in "$pg_port" "$api_port" "$identity_port" "$plain_port" "$smtp_port" "$otlp_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    fail "port $port is in use; set BENCHMARK_BASE_PORT to the first of five free ports."
+    fail "port $port is in use; set BENCHMARK_BASE_PORT to the first of six free ports."
   fi
 done
 # The scratch directory is emptied at the start of every run: refuse one that this script did not make.
@@ -151,7 +155,7 @@ api_env=(
   Auth__RequireConfirmedEmail=false
   Email__From=benchmark@example.com
   Email__Smtp__Host=127.0.0.1
-  "Email__Smtp__Port=$((base_port + 4))"
+  "Email__Smtp__Port=$smtp_port"
   Email__Smtp__Security=None
   Email__ConfirmEmailUrl=https://app.benchmark.test/confirm-email
   Email__ResetPasswordUrl=https://app.benchmark.test/reset-password
@@ -411,6 +415,25 @@ login_es256=$(measure login-es256 login.lua 1 1 "$api/api/v1/auth/login")
 echo "$login_es256" >&2
 stop "$app_pid"
 
+step "The same with telemetry exported over OTLP to a local sink: GET /api/v1/users/me, POST /api/v1/auth/refresh"
+# The sink takes every export and drops it: what is measured is the app's cost of recording and sending.
+python3 "$bench/peers/otlp-sink/otlp_sink.py" "$otlp_port" >"$logs/otlp-sink.log" 2>&1 &
+sink_pid=$!
+pids+=("$sink_pid")
+start_and_wait api-telemetry "$api_port" /health/ready "${api_env[@]}" \
+  "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf "${api_command[@]}"
+app_pid=$started_pid
+me_telemetry=$(measure me-telemetry fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $access_token" "$api/api/v1/users/me")
+echo "$me_telemetry" >&2
+seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((connections + connections / 2))
+run_wrk refresh-telemetry-warm-up refresh.lua "$wrk_threads" "$connections" "$warm_up" "$api" >/dev/null
+seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((connections + connections / 2))
+refresh_telemetry=$(run_wrk refresh-telemetry refresh.lua "$wrk_threads" "$connections" "$duration" "$api")
+echo "$refresh_telemetry" >&2
+[ -n "$(find "$logs" -name otlp-sink.log)" ] && kill -0 "$sink_pid" 2>/dev/null || fail "the OTLP sink stopped; see $logs/otlp-sink.log"
+stop "$app_pid"
+stop "$sink_pid"
+
 step "Peer: Identity API endpoints, GET /manage/info"
 identity="http://127.0.0.1:$identity_port"
 start_and_wait identity "$identity_port" /health/live "${identity_env[@]}" "${identity_command[@]}"
@@ -479,6 +502,8 @@ me_peer=$(ratio "$(field "$me" rps)" "$(field "$peer" rps)")
 me_no_multiplexing_ceiling=$(ratio "$(field "$me_no_multiplexing" rps)" "$(field "$ceiling" rps)")
 multiplexing_gain=$(ratio "$(field "$me" rps)" "$(field "$me_no_multiplexing" rps)")
 refresh_ceiling=$(ratio "$(field "$refresh" rps)" "$(field "$ceiling" rps)")
+me_telemetry_share=$(ratio "$(field "$me_telemetry" rps)" "$(field "$me" rps)")
+refresh_telemetry_share=$(ratio "$(field "$refresh_telemetry" rps)" "$(field "$refresh" rps)")
 rotation_ceiling=$(ratio "$rotation_tps" "$(field "$ceiling" rps)")
 verify_ms=$(field "$verify" median_ms)
 login_verify=$(ratio "$(field "$login" p50_ms)" "$verify_ms")
@@ -486,7 +511,7 @@ startup_ratio=$(ratio "$api_startup_ms" "$plain_startup_ms")
 memory_ratio=$(ratio "$api_memory_mb" "$plain_memory_mb")
 soak_5xx=$(($(five_xx "$soak_me") + $(five_xx "$soak_refresh") + $(five_xx "$soak_login")))
 soak_unexpected=$(($(unexpected "$soak_me" 200) + $(unexpected "$soak_refresh" 200) + $(unexpected "$soak_login" 200)))
-for line in "$ceiling" "$me" "$me_no_multiplexing" "$refresh" "$login" "$me_es256" "$refresh_es256" "$login_es256" "$peer" "$plain"; do
+for line in "$ceiling" "$me" "$me_no_multiplexing" "$refresh" "$login" "$me_es256" "$refresh_es256" "$login_es256" "$me_telemetry" "$refresh_telemetry" "$peer" "$plain"; do
   [ "$(unexpected "$line" 200)" -eq 0 ] || fail "a measurement saw other statuses than 200: $line"
 done
 
@@ -514,6 +539,8 @@ report="$bench/results/latest.md"
   echo "| ES256: \`GET /api/v1/users/me\` | $(figures "$me_es256") | $(cpu_per_request "$me_es256") | ${me_es256_ceiling}x the ceiling; RS256 me is ${me_rs_over_es}x ES256 me | | |"
   echo "| ES256: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_es256") | $(cpu_per_request "$refresh_es256") | ${refresh_es256_ceiling}x the ceiling; RS256 refresh is ${refresh_rs_over_es}x ES256 refresh | | |"
   echo "| ES256: \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login_es256") | $(cpu_per_request "$login_es256") | p50 is ${login_es256_verify}x one verification alone | | |"
+  echo "| Telemetry exported (OTLP/HTTP to a local sink): \`GET /api/v1/users/me\` | $(figures "$me_telemetry") | $(cpu_per_request "$me_telemetry") | ${me_telemetry_share}x me without telemetry | | |"
+  echo "| Telemetry exported: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_telemetry") | $(cpu_per_request "$refresh_telemetry") | ${refresh_telemetry_share}x refresh without telemetry | | |"
   echo "| Start-up to the first 200 of \`/health/ready\`, median of $startups | ${api_startup_ms} ms (${api_live_startup_ms} ms to the first 200 of \`/health/live\`, which needs no database); plain webapi ${plain_startup_ms} ms to \`/weatherforecast\` | | ${startup_ratio}x plain webapi | at most 1.5x | $(verdict "$startup_ratio" at_most 1.5) |"
   echo "| Peak memory (VmHWM) under load | ${api_memory_mb} MB after every phase and the soak; plain webapi ${plain_memory_mb} MB; Identity peer ${identity_memory_mb} MB | | ${memory_ratio}x plain webapi | at most 1.5x | $(verdict "$memory_ratio" at_most 1.5) |"
   echo "| Soak, ${soak} s: me over $me_connections connections | $(figures "$soak_me"); $(statuses_of "$soak_me") | | | | |"
