@@ -25,6 +25,7 @@ builder.Services.AddApiProblemDetails();
 builder.Services.AddStrictJson();
 builder.Services.AddSigningKeys();
 builder.Services.AddJwtAuthentication();
+builder.Services.AddSecurityEvents();
 builder.Services.AddAuthorizationPolicies();
 builder.Services.AddCredentialRateLimiting();
 builder.Services.AddCorsFromSettings();

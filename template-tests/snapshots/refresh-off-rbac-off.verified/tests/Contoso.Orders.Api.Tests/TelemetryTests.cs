@@ -179,18 +179,21 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
         public HttpStatusCode LoginStatus { get; private set; }
 
         /// <summary>Production settings, with telemetry sent to <paramref name="endpoint"/> (none when null).</summary>
-        public Dictionary<string, string?> Environment(string? endpoint) => new(ApiProcess.Production())
+        public Dictionary<string, string?> Environment(string? endpoint)
         {
-            ["ConnectionStrings__Postgres"] = _database!.ConnectionString,
-            // Each request's "Request starting" line, which carries the request's scopes.
-            ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            ["OTEL_SERVICE_NAME"] = ServiceName,
-            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
-            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
-            ["OTEL_METRIC_EXPORT_INTERVAL"] = "300",
-        };
+            var environment = ApiProcess.Production(
+                ("ConnectionStrings__Postgres", _database!.ConnectionString),
+                // Each request's "Request starting" line, which carries the request's scopes.
+                ("Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics", "Information"),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+                ("OTEL_SERVICE_NAME", ServiceName),
+                ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+                ("OTEL_BLRP_SCHEDULE_DELAY", "200"),
+                ("OTEL_METRIC_EXPORT_INTERVAL", "300"));
+            // Null leaves the variable unset, as opposed to empty.
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint;
+            return environment;
+        }
 
         public async Task InitializeAsync()
         {

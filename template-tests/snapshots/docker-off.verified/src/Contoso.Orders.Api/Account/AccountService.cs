@@ -11,7 +11,7 @@ namespace Contoso.Orders.Api.Account;
 /// The account email flows. The requests that name an address (resend, forgot, change) only add outbox rows, the
 /// same ones whether or not the address has an account; whatever depends on the account happens at send time.
 /// </summary>
-public sealed class AccountService(AppDbContext db, PasswordHasher passwords, AccountTokenStore tokens, AccountMail mail, UserSessions sessions)
+public sealed class AccountService(AppDbContext db, PasswordHasher passwords, AccountTokenStore tokens, AccountMail mail, UserSessions sessions, SecurityEvents events)
 {
     private static readonly AccountTokenPurpose[] ConfirmationPurposes = [AccountTokenPurpose.ConfirmEmail, AccountTokenPurpose.ChangeEmail];
     private static readonly AccountTokenPurpose[] ResetPurposes = [AccountTokenPurpose.ResetPassword];
@@ -63,6 +63,15 @@ public sealed class AccountService(AppDbContext db, PasswordHasher passwords, Ac
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (spent.Purpose == AccountTokenPurpose.ChangeEmail)
+        {
+            events.EmailChanged(user.Id);
+        }
+        else
+        {
+            events.EmailConfirmed(user.Id);
+        }
+
         return true;
     }
 
@@ -90,6 +99,7 @@ public sealed class AccountService(AppDbContext db, PasswordHasher passwords, Ac
         await tokens.CancelAsync(user.Id, [AccountTokenPurpose.ResetPassword, AccountTokenPurpose.ChangeEmail], cancellationToken);
         await sessions.EndAllAsync(user.Id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        events.PasswordReset(user.Id);
         return true;
     }
 

@@ -1,5 +1,6 @@
 using my_api.Api.Data;
 using my_api.Api.Domain;
+using my_api.Api.Security;
 using my_api.Api.Users;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +13,7 @@ public enum AdminChange
     WouldLeaveNoActiveAdmin,
 }
 
-public sealed class AdminService(AppDbContext db, UserSessions sessions)
+public sealed class AdminService(AppDbContext db, UserSessions sessions, CurrentUser admin, SecurityEvents events)
 {
     public async Task<UserPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
     {
@@ -49,6 +50,7 @@ public sealed class AdminService(AppDbContext db, UserSessions sessions)
             return (AdminChange.NotFound, null);
         }
 
+        var (fromRole, wasActive) = (user.Role, user.IsActive);
         var wasActiveAdmin = user is { Role: Roles.Admin, IsActive: true };
         change(user);
         var isActiveAdmin = user is { Role: Roles.Admin, IsActive: true };
@@ -64,6 +66,23 @@ public sealed class AdminService(AppDbContext db, UserSessions sessions)
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (user.Role != fromRole)
+        {
+            events.RoleChanged(admin.Id, user.Id, fromRole, user.Role);
+        }
+
+        if (user.IsActive != wasActive)
+        {
+            if (user.IsActive)
+            {
+                events.UserReactivated(admin.Id, user.Id);
+            }
+            else
+            {
+                events.UserDeactivated(admin.Id, user.Id);
+            }
+        }
+
         return (AdminChange.Done, user);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Contoso.Auth_Api.Api.Data;
 using Contoso.Auth_Api.Api.Domain;
+using Contoso.Auth_Api.Api.Security;
 using Contoso.Auth_Api.Api.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ public sealed record IssuedRefreshToken(string Token, int ExpiresInSeconds);
 public sealed record RotatedRefreshToken(User User, IssuedRefreshToken Token);
 
 /// <summary>Issues, rotates and revokes refresh tokens: 256 random bits, opaque, stored only as SHA-256 hashes.</summary>
-public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSettings> settings, TimeProvider time) : IUserSessionStore
+public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSettings> settings, TimeProvider time, SecurityEvents events) : IUserSessionStore
 {
     private TimeSpan Lifetime => TimeSpan.FromDays(settings.Value.RefreshTokenDays);
 
@@ -27,16 +28,18 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
         // The family outlives its first token (the settings require it), so the first token gets the full lifetime.
         var now = time.GetUtcNow();
         var token = NewToken();
+        var familyId = Guid.CreateVersion7();
         Tokens.Add(new RefreshToken
         {
             UserId = userId,
-            FamilyId = Guid.CreateVersion7(),
+            FamilyId = familyId,
             TokenHash = Hash(token),
             CreatedAt = now,
             ExpiresAt = now + Lifetime,
             FamilyExpiresAt = now + TimeSpan.FromDays(settings.Value.RefreshTokenFamilyDays),
         });
         await db.SaveChangesAsync(cancellationToken);
+        events.RefreshFamilyCreated(userId, familyId);
         return new IssuedRefreshToken(token, (int)Lifetime.TotalSeconds);
     }
 
@@ -78,7 +81,15 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
             .SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
         if (refused is { RevokedAt: null } && refused.ExpiresAt > now && (refused.SpentAt is not null || refused.User is not { IsActive: true }))
         {
-            await RevokeFamilyAsync(refused.FamilyId, now, cancellationToken);
+            var revoked = await RevokeFamilyAsync(refused.FamilyId, now, cancellationToken);
+            if (refused.SpentAt is not null)
+            {
+                events.RefreshTokenReused(refused.UserId, refused.FamilyId);
+            }
+            else
+            {
+                events.RefreshFamilyRevoked(refused.UserId, refused.FamilyId, "user deactivated", revoked);
+            }
         }
 
         return null;
@@ -88,19 +99,21 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
     public async Task RevokeFamilyOfAsync(string presentedToken, CancellationToken cancellationToken)
     {
         var hash = Hash(presentedToken);
-        var familyId = await Tokens.Where(t => t.TokenHash == hash).Select(t => (Guid?)t.FamilyId).SingleOrDefaultAsync(cancellationToken);
-        if (familyId is { } family)
+        var family = await Tokens.Where(t => t.TokenHash == hash).Select(t => new { t.UserId, t.FamilyId }).SingleOrDefaultAsync(cancellationToken);
+        if (family is not null)
         {
-            await RevokeFamilyAsync(family, time.GetUtcNow(), cancellationToken);
+            var revoked = await RevokeFamilyAsync(family.FamilyId, time.GetUtcNow(), cancellationToken);
+            events.RefreshFamilyRevoked(family.UserId, family.FamilyId, "logout", revoked);
         }
     }
 
     /// <summary>Every session of the user ends (see <see cref="UserSessions"/>): every family of the user is revoked.</summary>
-    public Task EndAllAsync(Guid userId, CancellationToken cancellationToken)
+    public async Task EndAllAsync(Guid userId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return Tokens.Where(t => t.UserId == userId && t.RevokedAt == null)
+        var revoked = await Tokens.Where(t => t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(update => update.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        events.AllRefreshFamiliesRevoked(userId, revoked);
     }
 
     /// <summary>Deletes rows that expired or were revoked longer ago than the retention period.</summary>
@@ -116,7 +129,7 @@ public sealed class RefreshTokenStore(AppDbContext db, IOptions<RefreshTokenSett
 
     private sealed record Rotation(Guid UserId, DateTimeOffset ExpiresAt);
 
-    private Task RevokeFamilyAsync(Guid familyId, DateTimeOffset now, CancellationToken cancellationToken) =>
+    private Task<int> RevokeFamilyAsync(Guid familyId, DateTimeOffset now, CancellationToken cancellationToken) =>
         Tokens.Where(t => t.FamilyId == familyId && t.RevokedAt == null)
             .ExecuteUpdateAsync(update => update.SetProperty(t => t.RevokedAt, now), cancellationToken);
 }

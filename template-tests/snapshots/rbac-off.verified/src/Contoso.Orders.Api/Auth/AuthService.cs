@@ -22,7 +22,7 @@ public enum LoginOutcome
 
 public sealed record LoginResult(LoginOutcome Outcome, TokenResponse? Tokens = null);
 
-public sealed class AuthService(AppDbContext db, PasswordHasher passwords, TokenIssuer tokens, AccountMail mail, IOptions<AuthSettings> settings)
+public sealed class AuthService(AppDbContext db, PasswordHasher passwords, TokenIssuer tokens, AccountMail mail, IOptions<AuthSettings> settings, SecurityEvents events)
 {
     /// <summary>
     /// A new address gets an account and a confirmation email; an address that has one gets a notice to its owner
@@ -40,11 +40,13 @@ public sealed class AuthService(AppDbContext db, PasswordHasher passwords, Token
             return;
         }
 
-        db.Users.Add(new User { Email = email.Trim(), NormalizedEmail = normalizedEmail, PasswordHash = passwordHash });
+        var user = new User { Email = email.Trim(), NormalizedEmail = normalizedEmail, PasswordHash = passwordHash };
+        db.Users.Add(user);
         mail.Confirmation(email);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            events.UserRegistered(user.Id);
         }
         catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
@@ -68,6 +70,7 @@ public sealed class AuthService(AppDbContext db, PasswordHasher passwords, Token
         if (EmailAddress.Problem(email) is not null)
         {
             passwords.VerifyAgainstDummy(password);
+            events.LoginFailed(null, LoginFailureReason.MalformedEmail);
             return new LoginResult(LoginOutcome.InvalidCredentials);
         }
 
@@ -76,18 +79,27 @@ public sealed class AuthService(AppDbContext db, PasswordHasher passwords, Token
         if (user is null)
         {
             passwords.VerifyAgainstDummy(password);
+            events.LoginFailed(null, LoginFailureReason.UnknownAccount);
             return new LoginResult(LoginOutcome.InvalidCredentials);
         }
 
         // Verified even for a deactivated account, so that timing does not set it apart from a wrong password.
-        if (!passwords.Verify(password, user.PasswordHash) || !user.IsActive)
+        if (!passwords.Verify(password, user.PasswordHash))
         {
+            events.LoginFailed(user.Id, LoginFailureReason.WrongPassword);
+            return new LoginResult(LoginOutcome.InvalidCredentials);
+        }
+
+        if (!user.IsActive)
+        {
+            events.LoginFailed(user.Id, LoginFailureReason.Deactivated);
             return new LoginResult(LoginOutcome.InvalidCredentials);
         }
 
         // Told only to whoever knows the password: to anyone else an unconfirmed account looks like any other.
         if (!user.EmailConfirmed && settings.Value.RequireConfirmedEmail)
         {
+            events.LoginFailed(user.Id, LoginFailureReason.Unconfirmed);
             return new LoginResult(LoginOutcome.EmailNotConfirmed);
         }
 
@@ -97,6 +109,8 @@ public sealed class AuthService(AppDbContext db, PasswordHasher passwords, Token
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        return new LoginResult(LoginOutcome.Success, await tokens.IssueAsync(user, cancellationToken));
+        var issued = await tokens.IssueAsync(user, cancellationToken);
+        events.LoginSucceeded(user.Id);
+        return new LoginResult(LoginOutcome.Success, issued);
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Contoso.Orders.Api.Users;
 
-public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserSessions sessions, AccountMail mail)
+public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserSessions sessions, AccountMail mail, SecurityEvents events)
 {
     /// <summary>False when the current password is wrong; nothing changes then.</summary>
     public async Task<bool> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
@@ -13,6 +13,7 @@ public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserS
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         if (!passwords.Verify(currentPassword, user.PasswordHash))
         {
+            events.PasswordChangeFailed(userId);
             return false;
         }
 
@@ -23,6 +24,7 @@ public sealed class UserService(AppDbContext db, PasswordHasher passwords, UserS
         // Whoever holds a session of this user must log in again, with the new password.
         await sessions.EndAllAsync(userId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        events.PasswordChanged(userId);
         return true;
     }
 }

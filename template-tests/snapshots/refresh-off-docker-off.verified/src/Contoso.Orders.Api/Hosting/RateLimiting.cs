@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Contoso.Orders.Api.Configuration;
+using Contoso.Orders.Api.Security;
 using Microsoft.Extensions.Options;
 
 namespace Contoso.Orders.Api.Hosting;
@@ -27,6 +28,9 @@ public static class RateLimiting
             });
             options.OnRejected = async (context, cancellationToken) =>
             {
+                var httpContext = context.HttpContext;
+                httpContext.RequestServices.GetRequiredService<SecurityEvents>().RateLimitExceededFor(
+                    SecurityEventsRegistration.UserIdOf(httpContext.User), SecurityEventsRegistration.ResourceOf(httpContext));
                 if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
                 {
                     context.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
