@@ -263,7 +263,7 @@ public sealed class SecurityEventTests(ApiFactory api)
         return (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }
 
-    /// <summary>Every token of a login's answer: the access token, and a refresh token where the variant has one.</summary>
+    /// <summary>Every token of a login's answer: the access token, and any other the variant issues.</summary>
     public static IEnumerable<string> TokensIn(JsonElement tokens) =>
         tokens.EnumerateObject().Where(property => property.Name.EndsWith("Token", StringComparison.Ordinal)).Select(property => property.Value.GetString()!);
 }

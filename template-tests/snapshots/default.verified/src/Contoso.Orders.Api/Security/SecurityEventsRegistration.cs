@@ -21,7 +21,7 @@ public static class SecurityEventsRegistration
         user.Identity?.IsAuthenticated == true && Guid.TryParse(user.FindFirstValue(JwtRegisteredClaimNames.Sub), out var id) ? id : null;
 
     /// <summary>
-    /// What a request asked for, as the route's template (<c>PUT /api/v1/admin/users/{id:guid}/role</c>): never the
+    /// What a request asked for, as the route's method and template (<c>GET /api/v1/things/{id:guid}</c>): never the
     /// path itself, which is the caller's to fill with anything.
     /// </summary>
     public static string ResourceOf(HttpContext context) =>

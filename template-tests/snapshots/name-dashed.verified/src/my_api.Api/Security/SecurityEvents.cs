@@ -32,14 +32,9 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public const string LoginFail = "authn_login_fail";
     public const string PasswordChange = "authn_password_change";
     public const string PasswordChangeFail = "authn_password_change_fail";
-    public const string TokenCreated = "authn_token_created";
-    public const string TokenRevoked = "authn_token_revoked";
-    public const string TokenReuse = "authn_token_reuse";
     public const string AuthorizationFail = "authz_fail";
-    public const string AuthorizationChange = "authz_change";
     public const string UserCreated = "user_created";
     public const string UserUpdated = "user_updated";
-    public const string UserArchived = "user_archived";
     public const string RateLimitExceeded = "excess_rate_limit_exceeded";
 
     // The meter comes from the host's factory under the app's name, so that it is exported with AppTelemetry's (the
@@ -67,34 +62,9 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public void PasswordChangeFailed(Guid userId) =>
         Count(PasswordChangeFail, () => LogPasswordChangeFailed(logger, PasswordChangeFail, userId, ClientAddress));
 
-    /// <summary>A login started a refresh-token family; the family's id names it, never the token.</summary>
-    public void RefreshFamilyCreated(Guid userId, Guid familyId) =>
-        Count(TokenCreated, () => LogRefreshFamilyCreated(logger, TokenCreated, userId, familyId, ClientAddress));
-
-    /// <summary>One family revoked (a logout, or a refresh with a deactivated user's token): its live tokens.</summary>
-    public void RefreshFamilyRevoked(Guid userId, Guid familyId, string reason, int tokens) =>
-        Count(TokenRevoked, () => LogRefreshTokensRevoked(logger, TokenRevoked, tokens, userId, reason, familyId, ClientAddress));
-
-    /// <summary>Every family of the user revoked: a logout from everywhere, a password change or reset, a deactivation.</summary>
-    public void AllRefreshFamiliesRevoked(Guid userId, int tokens) =>
-        Count(TokenRevoked, () => LogRefreshTokensRevoked(logger, TokenRevoked, tokens, userId, "every session ended", null, ClientAddress));
-
-    /// <summary>A spent refresh token presented again: its family was revoked.</summary>
-    public void RefreshTokenReused(Guid userId, Guid familyId) =>
-        Count(TokenReuse, () => LogRefreshTokenReused(logger, TokenReuse, userId, familyId, ClientAddress));
-
     /// <summary>The pipeline refused a request: 401 without a valid token (no user id), 403 without the permission.</summary>
     public void AuthorizationFailed(Guid? userId, string resource, int status) =>
         Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, resource, status, ClientAddress));
-
-    public void RoleChanged(Guid userId, Guid targetUserId, string fromRole, string toRole) =>
-        Count(AuthorizationChange, () => LogRoleChanged(logger, AuthorizationChange, userId, targetUserId, fromRole, toRole, ClientAddress));
-
-    public void UserDeactivated(Guid userId, Guid targetUserId) =>
-        Count(UserArchived, () => LogUserDeactivated(logger, UserArchived, userId, targetUserId, ClientAddress));
-
-    public void UserReactivated(Guid userId, Guid targetUserId) =>
-        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "active", targetUserId, ClientAddress));
 
     /// <summary>A registration created an account (one for an address that has one already creates none, and logs nothing).</summary>
     public void UserRegistered(Guid newUserId) =>
@@ -133,6 +103,45 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
         Message = "{SecurityEvent}: user {UserId} gave a wrong current password to change it, from {ClientAddress}")]
     private static partial void LogPasswordChangeFailed(ILogger logger, string securityEvent, Guid userId, string? clientAddress);
 
+    [LoggerMessage(EventId = 9020, EventName = AuthorizationFail, Level = LogLevel.Critical,
+        Message = "{SecurityEvent}: {Status} for user {UserId} on {Resource} from {ClientAddress}")]
+    private static partial void LogAuthorizationFailed(ILogger logger, string securityEvent, Guid? userId, string resource, int status, string? clientAddress);
+
+    [LoggerMessage(EventId = 9040, EventName = UserCreated, Level = LogLevel.Warning,
+        Message = "{SecurityEvent}: registration created user {NewUserId} from {ClientAddress}")]
+    private static partial void LogUserRegistered(ILogger logger, string securityEvent, Guid newUserId, string? clientAddress);
+
+    /// <summary>An account's attribute changed: by its owner (the same id twice) or by another user.</summary>
+    [LoggerMessage(EventId = 9041, EventName = UserUpdated, Level = LogLevel.Warning,
+        Message = "{SecurityEvent}: user {UserId} updated {Attribute} of user {TargetUserId} from {ClientAddress}")]
+    private static partial void LogUserUpdated(ILogger logger, string securityEvent, Guid userId, string attribute, Guid targetUserId, string? clientAddress);
+
+    [LoggerMessage(EventId = 9050, EventName = RateLimitExceeded, Level = LogLevel.Warning,
+        Message = "{SecurityEvent}: too many requests to {Resource} from {ClientAddress} (user {UserId})")]
+    private static partial void LogRateLimitExceeded(ILogger logger, string securityEvent, Guid? userId, string resource, string? clientAddress);
+
+
+    // The refresh-token feature's events.
+    public const string TokenCreated = "authn_token_created";
+    public const string TokenRevoked = "authn_token_revoked";
+    public const string TokenReuse = "authn_token_reuse";
+
+    /// <summary>A login started a refresh-token family; the family's id names it, never the token.</summary>
+    public void RefreshFamilyCreated(Guid userId, Guid familyId) =>
+        Count(TokenCreated, () => LogRefreshFamilyCreated(logger, TokenCreated, userId, familyId, ClientAddress));
+
+    /// <summary>One family revoked (a logout, or a refresh with a deactivated user's token): its live tokens.</summary>
+    public void RefreshFamilyRevoked(Guid userId, Guid familyId, string reason, int tokens) =>
+        Count(TokenRevoked, () => LogRefreshTokensRevoked(logger, TokenRevoked, tokens, userId, reason, familyId, ClientAddress));
+
+    /// <summary>Every family of the user revoked: a logout from everywhere, a password change or reset, a deactivation.</summary>
+    public void AllRefreshFamiliesRevoked(Guid userId, int tokens) =>
+        Count(TokenRevoked, () => LogRefreshTokensRevoked(logger, TokenRevoked, tokens, userId, "every session ended", null, ClientAddress));
+
+    /// <summary>A spent refresh token presented again: its family was revoked.</summary>
+    public void RefreshTokenReused(Guid userId, Guid familyId) =>
+        Count(TokenReuse, () => LogRefreshTokenReused(logger, TokenReuse, userId, familyId, ClientAddress));
+
     [LoggerMessage(EventId = 9010, EventName = TokenCreated, Level = LogLevel.Information,
         Message = "{SecurityEvent}: refresh-token family {FamilyId} started for user {UserId} from {ClientAddress}")]
     private static partial void LogRefreshFamilyCreated(ILogger logger, string securityEvent, Guid userId, Guid familyId, string? clientAddress);
@@ -146,9 +155,18 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
         Message = "{SecurityEvent}: a spent refresh token of user {UserId} was presented again from {ClientAddress}; its family {FamilyId} is revoked")]
     private static partial void LogRefreshTokenReused(ILogger logger, string securityEvent, Guid userId, Guid familyId, string? clientAddress);
 
-    [LoggerMessage(EventId = 9020, EventName = AuthorizationFail, Level = LogLevel.Critical,
-        Message = "{SecurityEvent}: {Status} for user {UserId} on {Resource} from {ClientAddress}")]
-    private static partial void LogAuthorizationFailed(ILogger logger, string securityEvent, Guid? userId, string resource, int status, string? clientAddress);
+    // The administration feature's events.
+    public const string AuthorizationChange = "authz_change";
+    public const string UserArchived = "user_archived";
+
+    public void RoleChanged(Guid userId, Guid targetUserId, string fromRole, string toRole) =>
+        Count(AuthorizationChange, () => LogRoleChanged(logger, AuthorizationChange, userId, targetUserId, fromRole, toRole, ClientAddress));
+
+    public void UserDeactivated(Guid userId, Guid targetUserId) =>
+        Count(UserArchived, () => LogUserDeactivated(logger, UserArchived, userId, targetUserId, ClientAddress));
+
+    public void UserReactivated(Guid userId, Guid targetUserId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "active", targetUserId, ClientAddress));
 
     [LoggerMessage(EventId = 9030, EventName = AuthorizationChange, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: user {UserId} changed the role of user {TargetUserId} from {FromRole} to {ToRole}, from {ClientAddress}")]
@@ -157,18 +175,4 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     [LoggerMessage(EventId = 9031, EventName = UserArchived, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: user {UserId} deactivated user {TargetUserId} from {ClientAddress}")]
     private static partial void LogUserDeactivated(ILogger logger, string securityEvent, Guid userId, Guid targetUserId, string? clientAddress);
-
-
-    [LoggerMessage(EventId = 9040, EventName = UserCreated, Level = LogLevel.Warning,
-        Message = "{SecurityEvent}: registration created user {NewUserId} from {ClientAddress}")]
-    private static partial void LogUserRegistered(ILogger logger, string securityEvent, Guid newUserId, string? clientAddress);
-
-    /// <summary>An account's attribute changed: by its owner (the same id twice) or by an admin.</summary>
-    [LoggerMessage(EventId = 9041, EventName = UserUpdated, Level = LogLevel.Warning,
-        Message = "{SecurityEvent}: user {UserId} updated {Attribute} of user {TargetUserId} from {ClientAddress}")]
-    private static partial void LogUserUpdated(ILogger logger, string securityEvent, Guid userId, string attribute, Guid targetUserId, string? clientAddress);
-
-    [LoggerMessage(EventId = 9050, EventName = RateLimitExceeded, Level = LogLevel.Warning,
-        Message = "{SecurityEvent}: too many requests to {Resource} from {ClientAddress} (user {UserId})")]
-    private static partial void LogRateLimitExceeded(ILogger logger, string securityEvent, Guid? userId, string resource, string? clientAddress);
 }
