@@ -72,6 +72,17 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
     }
 
     [Fact]
+    public async Task The_failed_logins_security_event_arrives_as_a_log_record_of_its_trace()
+    {
+        var login = await LoginSpanAsync();
+
+        await api.Receiver.WaitForAsync(
+            receiver => receiver.Logs.Any(log => log.TraceId == login.TraceId && log.Body.StartsWith("authn_login_fail", StringComparison.Ordinal)
+                && log.Body.Contains("(UnknownAccount)", StringComparison.Ordinal)),
+            "the authn_login_fail record of the login, with its reason");
+    }
+
+    [Fact]
     public async Task No_payload_carries_a_secret_of_the_run()
     {
         await api.Receiver.WaitForAsync(receiver => !receiver.Spans.IsEmpty && !receiver.Metrics.IsEmpty && !receiver.Logs.IsEmpty, "traces, metrics and logs");
