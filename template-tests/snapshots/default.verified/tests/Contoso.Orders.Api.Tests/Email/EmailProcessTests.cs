@@ -1,5 +1,6 @@
 using Contoso.Orders.Api.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace Contoso.Orders.Api.Tests.Email;
@@ -69,6 +70,29 @@ public sealed class EmailProcessTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(count, _mail.Messages.Count);
         Assert.Equal((long)count, await _database.ScalarAsync<long>("SELECT count(*) FROM email_outbox WHERE status = 'Sent' AND attempts = 1"));
         output.WriteLine($"Sent by the first process: {SentBy(first)}, by the second: {SentBy(second)}");
+    }
+
+    [Fact]
+    public async Task The_sender_outlives_a_database_outage_and_sends_what_was_queued_after_it()
+    {
+        var server = new NpgsqlConnectionStringBuilder(_database.ConnectionString);
+        await using var proxy = new TcpProxy(server.Host!, server.Port);
+        server.Host = "127.0.0.1";
+        server.Port = proxy.Port;
+        var environment = Environment();
+        environment["ConnectionStrings__Postgres"] = server.ConnectionString;
+        using var app = ApiProcess.Launch(environment);
+        await TestOutbox.EventuallyAsync(() => Task.FromResult(app.Output.Contains("Application started", StringComparison.Ordinal)), "the process started", TimeSpan.FromSeconds(30));
+
+        proxy.Refuse();
+        await TestOutbox.EventuallyAsync(() => Task.FromResult(app.Output.Contains("The email outbox is unreachable", StringComparison.Ordinal)), "the sender noticed the outage");
+        proxy.Restore();
+        var recipient = ApiClient.NewEmail("after-outage");
+        await TestOutbox.InsertAsync(_database, [recipient], TestOutbox.Notice("After", "the outage"));
+
+        await _mail.NextMessageToAsync(recipient, TimeSpan.FromSeconds(45));
+        await TestOutbox.EventuallyAsync(() => Task.FromResult(app.Output.Contains("The email outbox is reachable again", StringComparison.Ordinal)), "the sender logged its recovery");
+        Assert.False(app.HasExited);
     }
 
     private static int SentBy(ApiProcess.Running process) =>

@@ -26,6 +26,7 @@ public sealed class EmailSettingsTests
     [InlineData("from-invalid", "Email:From is not a valid email address")]
     [InlineData("host-missing", "Email:Smtp:Host is not set")]
     [InlineData("password-without-user", "Email:Smtp:Username is not set")]
+    [InlineData("placeholder-password", "Email:Smtp:Password is a placeholder")]
     [InlineData("http-link", "Email:ConfirmEmailUrl must use https outside Development")]
     [InlineData("relative-link", "Email:ResetPasswordUrl must be an absolute http(s) URL")]
     [InlineData("link-with-fragment", "Email:ConfirmEmailUrl must be an absolute http(s) URL without a fragment")]
@@ -42,6 +43,7 @@ public sealed class EmailSettingsTests
             case "from-invalid": settings.From = "not an address"; break;
             case "host-missing": settings.Smtp.Host = ""; break;
             case "password-without-user": settings.Smtp.Password = "smtp-secret-value"; break;
+            case "placeholder-password": settings.Smtp.Username = "mailer"; settings.Smtp.Password = "change-me"; break;
             case "http-link": settings.ConfirmEmailUrl = "http://app.example.com/confirm"; break;
             case "relative-link": settings.ResetPasswordUrl = "/reset"; break;
             case "link-with-fragment": settings.ConfirmEmailUrl = "https://app.example.com/#/confirm"; break;

@@ -81,6 +81,8 @@ public sealed class EmailSenderSettings
 /// <summary>Failure messages name the setting, never its value: the SMTP password is a secret and addresses are personal data.</summary>
 public sealed class EmailSettingsValidator(IHostEnvironment environment) : IValidateOptions<EmailSettings>
 {
+    private static readonly string[] PlaceholderMarkers = ["change-me", "changeme", "placeholder"];
+
     public ValidateOptionsResult Validate(string? name, EmailSettings settings)
     {
         var failures = new List<string>();
@@ -125,6 +127,10 @@ public sealed class EmailSettingsValidator(IHostEnvironment environment) : IVali
         if (string.IsNullOrEmpty(settings.Smtp.Username) && !string.IsNullOrEmpty(settings.Smtp.Password))
         {
             failures.Add("Email:Smtp:Username is not set although Email:Smtp:Password is.");
+        }
+        else if (PlaceholderMarkers.Any(marker => settings.Smtp.Password?.Contains(marker, StringComparison.OrdinalIgnoreCase) == true))
+        {
+            failures.Add("Email:Smtp:Password is a placeholder (.env.example holds only placeholders).");
         }
 
         AddLinkProblem(failures, "Email:ConfirmEmailUrl", settings.ConfirmEmailUrl, development);
