@@ -362,6 +362,65 @@ public sealed partial class KubernetesTests
         Assert.True((long)autoscaler["minReplicas"]! >= 2);
     }
 
+    [Theory]
+    [MemberData(nameof(Variants.WithDocker), MemberType = typeof(Variants))]
+    public async Task The_readmes_commands_create_every_secret_and_apply_the_migrate_job_first(Variant variant)
+    {
+        var rendered = await KubernetesManifests.Rendered(variant);
+        var readme = rendered.Generated.Files.ReadText("README.md");
+        var section = readme[readme.IndexOf("## Deploy to Kubernetes", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("\n## ", 1, StringComparison.Ordinal)];
+        var commands = section.Replace("\\\n", " ", StringComparison.Ordinal).Split('\n').Select(line => line.Trim()).ToList();
+
+        // Every Secret and key the manifests reference is made by a kubectl create secret command.
+        var created = commands.Where(c => c.StartsWith("kubectl create secret generic ", StringComparison.Ordinal))
+            .Select(c => (Name: c.Split(' ')[4], Keys: CreatedKey().Matches(c).Select(m => m.Groups["key"].Value).ToHashSet()))
+            .ToList();
+        foreach (var (kind, pod) in rendered.PodSpecs)
+        {
+            foreach (var reference in pod.DescendantsNamed("secretKeyRef"))
+                Assert.Contains(created, c => c.Name == (string?)reference["name"] && c.Keys.Contains((string)reference["key"]!));
+            foreach (var volume in pod.DescendantsNamed("secret"))
+                Assert.Contains(created, c => c.Name == (string?)volume["secretName"]);
+        }
+
+        // The rollout: delete the last migrate job, apply the settings and the job alone, wait, then apply everything.
+        var rollout = commands.Where(c => c.StartsWith("kubectl ", StringComparison.Ordinal) && !c.StartsWith("kubectl create", StringComparison.Ordinal)).ToList();
+        var delete = rollout.FindIndex(c => c.StartsWith("kubectl delete job ", StringComparison.Ordinal));
+        var applyFirst = rollout.FindIndex(c => c.StartsWith("kubectl apply -k deploy/kubernetes -l ", StringComparison.Ordinal));
+        var wait = rollout.FindIndex(c => c.StartsWith("kubectl wait --for=condition=complete job ", StringComparison.Ordinal));
+        var applyAll = rollout.FindIndex(c => c == "kubectl apply -k deploy/kubernetes");
+        Assert.True(delete >= 0 && delete < applyFirst && applyFirst < wait && wait < applyAll, "README.md should delete, apply the job, wait, then apply all:\n" + string.Join("\n", rollout));
+        Assert.Equal(["ConfigMap", "Job"], rendered.Objects.Where(o => Selects(SelectorOf(rollout[applyFirst]), o)).Select(o => (string)o["kind"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(["Job"], rendered.Objects.Where(o => Selects(SelectorOf(rollout[delete]), o)).Select(o => (string)o["kind"]!));
+        Assert.Equal(["Job"], rendered.Objects.Where(o => Selects(SelectorOf(rollout[wait]), o)).Select(o => (string)o["kind"]!));
+        foreach (var named in rollout.SelectMany(c => NamedObject().Matches(c)))
+            Assert.Contains(rendered.Objects, o => ((string)o["kind"]!).Equals(named.Groups["kind"].Value, StringComparison.OrdinalIgnoreCase) && (string?)o["metadata"]!["name"] == named.Groups["name"].Value);
+    }
+
+    static string SelectorOf(string command)
+    {
+        var match = LabelSelector().Match(command);
+        Assert.True(match.Success, $"No -l selector in: {command}");
+        return match.Groups["selector"].Value.Trim('\'');
+    }
+
+    /// <summary>Whether a label selector (equality terms and <c>key in (a,b)</c>, comma-separated) selects the object.</summary>
+    static bool Selects(string selector, JsonObject o)
+    {
+        var labels = o["metadata"]!["labels"]?.AsObject();
+        foreach (Match term in SelectorTerm().Matches(selector))
+        {
+            var value = (string?)labels?[term.Groups["key"].Value];
+            var allowed = term.Groups["set"].Success
+                ? term.Groups["set"].Value.Split(',').Select(v => v.Trim())
+                : [term.Groups["value"].Value];
+            if (value is null || !allowed.Contains(value))
+                return false;
+        }
+        return true;
+    }
+
     static List<JsonObject> ExampleSecrets(RenderedManifests rendered)
     {
         var examples = KubernetesManifests.ReadYaml(rendered.Generated.Files.ReadText($"{KubernetesManifests.Directory}/secrets.example.yaml"));
@@ -391,6 +450,18 @@ public sealed partial class KubernetesTests
         Assert.True(peak.Success, "benchmark/results/latest.md no longer reports the peak memory under load");
         return long.Parse(peak.Groups["megabytes"].Value, CultureInfo.InvariantCulture);
     }
+
+    [GeneratedRegex(@"--from-(literal|file)=(?<key>[\w.-]+)=")]
+    private static partial Regex CreatedKey();
+
+    [GeneratedRegex(@" -l (?<selector>'[^']+'|\S+)")]
+    private static partial Regex LabelSelector();
+
+    [GeneratedRegex(@"(?<key>[\w./-]+)\s*(=\s*(?<value>[\w.-]+)|\s+in\s+\((?<set>[^)]*)\))")]
+    private static partial Regex SelectorTerm();
+
+    [GeneratedRegex(@"\b(?<kind>job|deployment)/(?<name>[a-z0-9-]+)")]
+    private static partial Regex NamedObject();
 
     [GeneratedRegex(@"(?i)(password|secret|token|apikey)$|^connectionstrings__|^database_url$|__pem$")]
     private static partial Regex SecretSetting();

@@ -24,6 +24,33 @@ public sealed record RenderedManifests(GeneratedVariant Generated, CommandResult
         PodSpecs.SelectMany(p => p.Pod["containers"]!.AsArray().Select(c => (p.Kind, c!.AsObject())));
 }
 
+public static class JsonNodeSearch
+{
+    /// <summary>Every object found under a property of this name, at any depth.</summary>
+    public static IEnumerable<JsonObject> DescendantsNamed(this JsonNode node, string name)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o)
+                {
+                    if (value is null)
+                        continue;
+                    if (key == name && value is JsonObject found)
+                        yield return found;
+                    foreach (var inner in value.DescendantsNamed(name))
+                        yield return inner;
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array.OfType<JsonNode>())
+                    foreach (var inner in item.DescendantsNamed(name))
+                        yield return inner;
+                break;
+        }
+    }
+}
+
 /// <summary>Renders, reads and validates the generated Kubernetes manifests (no cluster: kubectl and node only).</summary>
 public static partial class KubernetesManifests
 {
