@@ -194,6 +194,12 @@ public sealed partial class DockerTests
         {
             if (server is { HasExited: false })
                 server.Kill(entireProcessTree: true);
+            // The read-only rehearsal took the write permission away; the run directory must stay deletable.
+            if (!OperatingSystem.IsWindows() && Directory.Exists(app))
+            {
+                foreach (var path in Directory.EnumerateFileSystemEntries(app, "*", SearchOption.AllDirectories).Append(app))
+                    File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserWrite);
+            }
             await Run("bash", [Path.Combine(TemplateRepository.Root, "scripts", "throwaway-postgres.sh"), "stop", postgres], root);
         }
     }
@@ -228,8 +234,9 @@ public sealed partial class DockerTests
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(emptyDir, (UnixFileMode)Convert.ToInt32("1777", 8));
+            // Without write permission for anyone: the run's own user may be the one the app runs as (no root here).
             foreach (var path in Directory.EnumerateFileSystemEntries(app, "*", SearchOption.AllDirectories).Append(app).Append(home))
-                File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ~(UnixFileMode.OtherWrite | UnixFileMode.GroupWrite));
+                File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ~(UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
         }
 
         var script = Path.Combine(root, "read-only-root.sh");
