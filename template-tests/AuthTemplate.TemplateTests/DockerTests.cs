@@ -174,9 +174,19 @@ public sealed partial class DockerTests
             Assert.True(healthy.Succeeded, healthy.Describe($"[{scenario}] The HEALTHCHECK command never reported healthy.", details: ServerOutput(server)));
             Assert.NotEqual(0, UserIdOf(server));
 
+            // Then as the Kubernetes pod runs it (deploy/kubernetes): a read-only root file system where only an
+            // emptyDir is writable, the .NET runtime's temporary files pointed there with TMPDIR.
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+            var pod = await ReadOnlyRootAsync(root, app, environment);
+            server = StartServer(pod.Confine(dockerfile.Entrypoint), app, pod.Environment);
+            var podHealthy = await HealthCheckUntil(exitCode: 0, dockerfile, app, pod.Environment, TimeSpan.FromSeconds(60), pod.Confine);
+            Assert.True(podHealthy.Succeeded, podHealthy.Describe($"[{scenario}] On a read-only root file system the HEALTHCHECK command never reported healthy.", details: ServerOutput(server)));
+            await AssertServesAsync(scenario, pod.Environment, server);
+
             var stopped = await Run("bash", [Path.Combine(TemplateRepository.Root, "scripts", "throwaway-postgres.sh"), "stop", postgres], root);
             Assert.True(stopped.Succeeded, stopped.Describe("Could not stop PostgreSQL."));
-            var unhealthy = await HealthCheckUntil(exitCode: 1, dockerfile, app, environment, TimeSpan.FromSeconds(30));
+            var unhealthy = await HealthCheckUntil(exitCode: 1, dockerfile, app, pod.Environment, TimeSpan.FromSeconds(30), pod.Confine);
             Assert.True(unhealthy.ExitCode == 1, unhealthy.Describe($"[{scenario}] The HEALTHCHECK command did not report unhealthy without PostgreSQL."));
             return true;
         }
@@ -184,21 +194,91 @@ public sealed partial class DockerTests
         {
             if (server is { HasExited: false })
                 server.Kill(entireProcessTree: true);
+            // The read-only rehearsal took the write permission away; the run directory must stay deletable.
+            if (!OperatingSystem.IsWindows() && Directory.Exists(app))
+            {
+                foreach (var path in Directory.EnumerateFileSystemEntries(app, "*", SearchOption.AllDirectories).Append(app))
+                    File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserWrite);
+            }
             await Run("bash", [Path.Combine(TemplateRepository.Root, "scripts", "throwaway-postgres.sh"), "stop", postgres], root);
         }
     }
 
     static async Task<CommandResult> HealthCheckUntil(int exitCode, Dockerfile dockerfile, string app,
-        IReadOnlyDictionary<string, string?> environment, TimeSpan patience)
+        IReadOnlyDictionary<string, string?> environment, TimeSpan patience, Func<IReadOnlyList<string>, string[]>? confine = null)
     {
         var deadline = DateTime.UtcNow + patience;
         while (true)
         {
-            var check = await Run(AsUnprivileged(dockerfile.HealthCheck), app, environment);
+            var check = await Run((confine ?? AsUnprivileged)(dockerfile.HealthCheck), app, environment);
             if (check.ExitCode == exitCode || DateTime.UtcNow > deadline)
                 return check;
             await Task.Delay(1000);
         }
+    }
+
+    /// <summary>How the pod runs a command: unprivileged, with the root file system read-only but for the emptyDir.</summary>
+    sealed record ReadOnlyRoot(IReadOnlyDictionary<string, string?> Environment, Func<IReadOnlyList<string>, string[]> Confine);
+
+    /// <summary>
+    /// Prepares the pod's file system: the app's folder and HOME not writable by its user, an emptyDir stand-in as
+    /// TMPDIR, and, where this machine allows a private mount namespace (root), the whole root file system remounted
+    /// read-only inside it except that folder, so that any write elsewhere fails as in the pod. Checks that it holds.
+    /// </summary>
+    static async Task<ReadOnlyRoot> ReadOnlyRootAsync(string root, string app, IReadOnlyDictionary<string, string?> environment)
+    {
+        var emptyDir = Path.Combine(root, "empty-dir");
+        var home = Path.Combine(root, "read-only-home");
+        Directory.CreateDirectory(emptyDir);
+        Directory.CreateDirectory(home);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(emptyDir, (UnixFileMode)Convert.ToInt32("1777", 8));
+            // Without write permission for anyone: the run's own user may be the one the app runs as (no root here).
+            foreach (var path in Directory.EnumerateFileSystemEntries(app, "*", SearchOption.AllDirectories).Append(app).Append(home))
+                File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ~(UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+        }
+
+        var script = Path.Combine(root, "read-only-root.sh");
+        File.WriteAllText(script,
+            "#!/bin/sh\n" +
+            "# In a private mount namespace: the writable folder stays a read-write mount of its own, everything else on\n" +
+            "# the root file system becomes read-only, as readOnlyRootFilesystem makes it in the pod.\n" +
+            "set -e\nwritable=$1; shift\nmount --bind \"$writable\" \"$writable\"\nmount -o remount,bind,ro /\nexec \"$@\"\n");
+        string[] InNamespace(IReadOnlyList<string> command) =>
+            ["unshare", "--mount", "--propagation", "private", "--", "sh", script, emptyDir, .. AsUnprivileged(command)];
+        var namespaceWorks = (await Run(InNamespace(["true"]), root)).Succeeded;
+        Func<IReadOnlyList<string>, string[]> confine = namespaceWorks ? InNamespace : AsUnprivileged;
+
+        // With the namespace, a folder anyone may write shows that the file system refuses; without it, only
+        // permissions do, on the app's folder.
+        var worldWritable = Path.Combine(root, "world-writable");
+        Directory.CreateDirectory(worldWritable);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(worldWritable, (UnixFileMode)Convert.ToInt32("1777", 8));
+        var outside = Path.Combine(namespaceWorks ? worldWritable : app, "written-outside");
+        var writeOutside = await Run(confine(["touch", outside]), root);
+        var writeInside = await Run(confine(["touch", Path.Combine(emptyDir, "written-inside")]), root);
+        Assert.False(writeOutside.Succeeded || File.Exists(outside), writeOutside.Describe($"The rehearsed pod could write {outside}."));
+        Assert.True(writeInside.Succeeded, writeInside.Describe("The rehearsed pod could not write its emptyDir."));
+
+        var podEnvironment = new Dictionary<string, string?>(environment)
+        {
+            ["TMPDIR"] = emptyDir,
+            ["HOME"] = home,
+        };
+        return new ReadOnlyRoot(podEnvironment, confine);
+    }
+
+    /// <summary>The API answers requests that read its keys and its database, not only its health.</summary>
+    static async Task AssertServesAsync(string scenario, IReadOnlyDictionary<string, string?> environment, Process server)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{environment["ASPNETCORE_HTTP_PORTS"]}") };
+        using var keys = await client.GetAsync("/.well-known/jwks.json");
+        Assert.True(keys.StatusCode == System.Net.HttpStatusCode.OK, $"[{scenario}] GET /.well-known/jwks.json answered {(int)keys.StatusCode}.\n{ServerOutput(server)}");
+        using var login = await client.PostAsync("/api/v1/auth/login", new StringContent(
+            """{"email":"nobody@example.com","password":"Not-the-password-1"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(login.StatusCode == System.Net.HttpStatusCode.Unauthorized, $"[{scenario}] A login with an unknown address answered {(int)login.StatusCode}.\n{ServerOutput(server)}");
     }
 
     /// <summary>As root, the way the image's USER instruction runs it: as an unprivileged user (nobody).</summary>
