@@ -18,6 +18,7 @@ public static class JwtAuthentication
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddSingleton<AccessTokenService>();
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<VerifiedSignatures>();
         services.AddScoped<CurrentUser>();
         services.AddScoped<IUserSessionStore, SessionVersions>();
         return services;
@@ -28,7 +29,7 @@ public static class JwtAuthentication
     /// (so that neither <c>alg: none</c> nor HS256 keyed with a public key gets through); the issuer compared exactly;
     /// every time claim checked, against the app's clock, with little skew.
     /// </summary>
-    private sealed class JwtBearerSetup(IOptions<JwtSettings> jwt, SigningKeyRing keys, TimeProvider time) : IConfigureNamedOptions<JwtBearerOptions>
+    private sealed class JwtBearerSetup(IOptions<JwtSettings> jwt, SigningKeyRing keys, VerifiedSignatures signatures, TimeProvider time) : IConfigureNamedOptions<JwtBearerOptions>
     {
         public void Configure(string? name, JwtBearerOptions options)
         {
@@ -51,6 +52,7 @@ public static class JwtAuthentication
                 ValidateAudience = true,
                 ValidateLifetime = true,
                 ValidateIssuerSigningKey = true,
+                SignatureValidator = signatures.Validate,
                 RequireSignedTokens = true,
                 RequireExpirationTime = true,
                 ClockSkew = JwtSettings.ClockSkew,
