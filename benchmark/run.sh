@@ -422,10 +422,12 @@ me_on_both me-two-replicas-warm-up "$warm_up"
 me_on_both me-two-replicas "$duration"
 me_first=$(cat "$work/me-two-replicas-first") me_second=$(cat "$work/me-two-replicas-second")
 printf '%s\n' "$me_first" "$me_second" >&2
-# The run's user becomes an admin (there is no other way to make the first one than configuration or SQL), so that
-# it can deactivate the users the delay measurement makes.
-quiet make-admin "$pg_bin/psql" "${pg_connection[@]}" -v ON_ERROR_STOP=1 -c "UPDATE users SET role = 'admin' WHERE normalized_email = '$email'"
-admin_token=$(json_post "$api/api/v1/auth/login" "$credentials" | jq -er .accessToken)
+# An admin of its own (made in SQL: the first admin otherwise comes from configuration), who deactivates the users the
+# delay measurement makes; the run's user stays as it is for the measurements after this one.
+admin_credentials=$(jq -nc --arg email "admin-$email" --arg password "$password" '{email: $email, password: $password}')
+json_post "$api/api/v1/auth/register" "$admin_credentials" >/dev/null
+quiet make-admin "$pg_bin/psql" "${pg_connection[@]}" -v ON_ERROR_STOP=1 -c "UPDATE users SET role = 'admin' WHERE normalized_email = 'admin-$email'"
+admin_token=$(json_post "$api/api/v1/auth/login" "$admin_credentials" | jq -er .accessToken)
 revocation=$(python3 "$bench/peers/revocation/revocation_delay.py" "$api" "$replica" "$admin_token" 20 2>"$logs/revocation.log") \
   || { cat "$logs/revocation.log" >&2; fail "the revocation delay measurement failed"; }
 echo "$revocation" >&2
