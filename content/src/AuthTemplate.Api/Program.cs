@@ -30,6 +30,7 @@ builder.Services.AddApiProblemDetails();
 builder.Services.AddStrictJson();
 builder.Services.AddSigningKeys();
 builder.Services.AddJwtAuthentication();
+builder.Services.AddUserCache();
 builder.Services.AddSecurityEvents();
 builder.Services.AddAuthorizationPolicies();
 builder.Services.AddCredentialRateLimiting();

@@ -8,11 +8,15 @@ namespace AuthTemplate.Api.Users;
 public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt, string Role)
 {
     public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.Role);
+
+    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.Role);
 }
 #else
 public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt)
 {
     public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt);
+
+    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt);
 }
 #endif
 
