@@ -161,9 +161,50 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal(0, exitCode);
         // The timeout, then at most the second Kestrel gives aborted connections to close (a BCrypt hash in progress
-        // does not notice an abort), then start-to-finish of the process's own exit.
+        // does not notice an abort), then the process's own exit.
         Assert.True(exited - signalled < TimeSpan.FromSeconds(4), $"The process took {exited - signalled} to exit.");
         Assert.IsType<HttpRequestException>(answer);
+    }
+
+    [Fact]
+    public async Task A_telemetry_collector_that_never_answers_does_not_hold_the_exit()
+    {
+        // Accepts connections and reads nothing: every export to it waits for its own timeout.
+        using var collector = new TcpListener(IPAddress.Loopback, 0);
+        collector.Start();
+        var accepted = new List<TcpClient>();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    accepted.Add(await collector.AcceptTcpClientAsync());
+                }
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        var environment = Environment();
+        environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{((IPEndPoint)collector.LocalEndpoint).Port}";
+        await using var api = await ServingApi.StartAsync(environment);
+        for (var i = 0; i < 20; i++)
+        {
+            using var _ = await api.Client.GetAsync("/.well-known/jwks.json");
+        }
+
+        var clock = Stopwatch.StartNew();
+        api.Terminate();
+        var exitCode = await api.ExitCodeAsync(ShutdownTimeout + TimeSpan.FromSeconds(30));
+        var exited = clock.Elapsed;
+        output.WriteLine($"SIGTERM to exit with a collector that never answers: {exited.TotalMilliseconds:F0} ms ({accepted.Count} connection(s) to it).");
+        collector.Stop();
+        await accepting;
+        accepted.ForEach(connection => connection.Dispose());
+
+        Assert.Equal(0, exitCode);
+        Assert.True(exited < TimeSpan.FromSeconds(5), $"The process took {exited} to exit.");
     }
 
     [Fact]
