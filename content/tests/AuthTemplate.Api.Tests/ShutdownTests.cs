@@ -204,7 +204,9 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
         accepted.ForEach(connection => connection.Dispose());
 
         Assert.Equal(0, exitCode);
-        Assert.True(exited < TimeSpan.FromSeconds(5), $"The process took {exited} to exit.");
+        // The SDK alone would wait up to 5 s for each of traces, metrics and logs (about 15 s); the app gives them 2 s
+        // together, and the rest is the process's own exit on a busy machine.
+        Assert.True(exited < TimeSpan.FromSeconds(8), $"The process took {exited} to exit.");
     }
 
     [Fact]

@@ -27,32 +27,37 @@ public static class GracefulShutdown
     /// </summary>
     private sealed class TelemetryFlushOnStop(IServiceProvider services) : IHostedLifecycleService
     {
-        public Task StoppedAsync(CancellationToken cancellationToken)
+        // Looked up at start: a host may dispose its services before it stops (a test server does).
+        private readonly List<Action<int>> _shutdowns = [];
+
+        public Task StartAsync(CancellationToken cancellationToken)
         {
-            var timeout = (int)TelemetryFlushTimeout.TotalMilliseconds;
-            var shutdowns = new List<Task>();
             if (services.GetService<TracerProvider>() is { } traces)
             {
-                shutdowns.Add(Task.Run(() => traces.Shutdown(timeout), CancellationToken.None));
+                _shutdowns.Add(timeout => traces.Shutdown(timeout));
             }
 
             if (services.GetService<MeterProvider>() is { } metrics)
             {
-                shutdowns.Add(Task.Run(() => metrics.Shutdown(timeout), CancellationToken.None));
+                _shutdowns.Add(timeout => metrics.Shutdown(timeout));
             }
 
             if (services.GetService<LoggerProvider>() is { } logs)
             {
-                shutdowns.Add(Task.Run(() => logs.Shutdown(timeout), CancellationToken.None));
+                _shutdowns.Add(timeout => logs.Shutdown(timeout));
             }
 
-            // The host's own timeout still applies if it is shorter.
-            return Task.WhenAll(shutdowns).WaitAsync(cancellationToken);
+            return Task.CompletedTask;
+        }
+
+        public Task StoppedAsync(CancellationToken cancellationToken)
+        {
+            var timeout = (int)TelemetryFlushTimeout.TotalMilliseconds;
+            // The host's own timeout still applies if less of it is left.
+            return Task.WhenAll(_shutdowns.Select(shutdown => Task.Run(() => shutdown(timeout), CancellationToken.None))).WaitAsync(cancellationToken);
         }
 
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
