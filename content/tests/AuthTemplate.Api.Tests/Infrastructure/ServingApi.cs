@@ -30,6 +30,8 @@ public sealed class ServingApi : IAsyncDisposable
     /// <summary>Where the process listens, for clients of a test's own making.</summary>
     public Uri Address => Client.BaseAddress!;
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>SIGTERM: the process is asked to stop (see <see cref="ApiProcess.Terminate"/>).</summary>
     public void Terminate() => ApiProcess.Terminate(_process);
 

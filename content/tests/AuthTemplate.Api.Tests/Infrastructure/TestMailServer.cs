@@ -102,7 +102,7 @@ public sealed partial class TestMailServer : IAsyncDisposable
     /// <summary>
     /// From now on, each message's DATA is held this long after it has all arrived before the server answers and keeps
     /// the message, as a slow server does; zero answers at once again. A message whose sender hangs up during the hold
-    /// is kept all the same, as a real server that already has the data may do.
+    /// is not kept: the server never answered it.
     /// </summary>
     public void HoldData(TimeSpan hold)
     {
@@ -122,7 +122,11 @@ public sealed partial class TestMailServer : IAsyncDisposable
         }
     }
 
-    private async Task HoldAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Holds the DATA as <see cref="HoldData"/> asked; false when the sender hung up during the hold, which leaves the
+    /// server without the message, as a careful server that never answered it does.
+    /// </summary>
+    private async Task<bool> HoldAsync(ISessionContext context, CancellationToken cancellationToken)
     {
         TimeSpan hold;
         TaskCompletionSource holding;
@@ -132,10 +136,33 @@ public sealed partial class TestMailServer : IAsyncDisposable
             holding = _holding;
         }
 
-        if (hold > TimeSpan.Zero)
+        if (hold <= TimeSpan.Zero)
         {
-            holding.TrySetResult();
-            await Task.Delay(hold, cancellationToken);
+            return true;
+        }
+
+        holding.TrySetResult();
+        var input = context.Pipe.Input;
+        var elapsed = Task.Delay(hold, cancellationToken);
+        // A sender waiting for the answer writes nothing: a read ends only when it hangs up.
+        var read = input.ReadAsync(cancellationToken).AsTask();
+        if (await Task.WhenAny(elapsed, read) == elapsed)
+        {
+            input.CancelPendingRead();
+            var cancelled = await read;
+            input.AdvanceTo(cancelled.Buffer.Start);
+            return true;
+        }
+
+        try
+        {
+            var result = await read;
+            input.AdvanceTo(result.Buffer.Start);
+            return !result.IsCompleted;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 
@@ -280,7 +307,11 @@ public sealed partial class TestMailServer : IAsyncDisposable
             using var stream = new MemoryStream(buffer.ToArray());
             var message = await MimeMessage.LoadAsync(stream, cancellationToken);
             var recipients = transaction.To.Select(mailbox => $"{mailbox.User}@{mailbox.Host}").ToList();
-            await server.HoldAsync(cancellationToken);
+            if (!await server.HoldAsync(context, cancellationToken))
+            {
+                return SmtpResponse.TransactionFailed;
+            }
+
             server.Receive(recipients, message);
             return SmtpResponse.Ok;
         }
