@@ -50,11 +50,13 @@ public static class GracefulShutdown
             return Task.CompletedTask;
         }
 
-        public Task StoppedAsync(CancellationToken cancellationToken)
+        public async Task StoppedAsync(CancellationToken cancellationToken)
         {
             var timeout = (int)TelemetryFlushTimeout.TotalMilliseconds;
-            // The host's own timeout still applies if less of it is left.
-            return Task.WhenAll(_shutdowns.Select(shutdown => Task.Run(() => shutdown(timeout), CancellationToken.None))).WaitAsync(cancellationToken);
+            var exports = Task.WhenAll(_shutdowns.Select(shutdown => Task.Run(() => shutdown(timeout), CancellationToken.None)));
+            // The host's own timeout still applies if less of it is left. Past it the exports are left behind rather
+            // than failing the host's stop with an exception.
+            await Task.WhenAny(exports, Task.Delay(Timeout.Infinite, cancellationToken));
         }
 
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
