@@ -24,6 +24,7 @@ if (HealthCheckCommand.IsRequested(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTelemetry();
+builder.Services.AddGracefulShutdown();
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
 builder.Services.AddApiProblemDetails();
