@@ -12,7 +12,7 @@ namespace AuthTemplate.Api.Tests;
 /// Requests it accepted finish normally, new connections are refused, email in the middle of its send is delivered
 /// exactly once, and the process exits with code 0 within the host's shutdown timeout.
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(ProcessCollection.Name)]
 public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>The host's default shutdown timeout (<c>HostOptions.ShutdownTimeout</c>), which the app keeps.</summary>

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace AuthTemplate.Api.Tests.Admin;
 
 /// <summary>"Several replicas": an admin's change on one replica takes effect on every replica within a second.</summary>
-[Collection(ApiCollection.Name)]
+[Collection(ReplicaCollection.Name)]
 public sealed class AdminReplicaTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private ApiReplicas _replicas = null!;

@@ -197,3 +197,24 @@ public static class ApiProcess
         }
     }
 }
+
+/// <summary>
+/// Tests that run the built API as processes of their own (stopping it, crashing it, several replicas on one
+/// database): they need no shared test app, so they run beside the <see cref="ApiCollection"/> rather than after it.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ProcessCollection : ICollectionFixture<ProcessCollection.Finished>
+{
+    public const string Name = "processes";
+
+    public sealed class Finished() : FinishedMarker(Name);
+}
+
+/// <summary>Tests of several replicas on one database, beside the other collections for the same reason.</summary>
+[CollectionDefinition(Name)]
+public sealed class ReplicaCollection : ICollectionFixture<ReplicaCollection.Finished>
+{
+    public const string Name = "replicas";
+
+    public sealed class Finished() : FinishedMarker(Name);
+}

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace AuthTemplate.Api.Tests.RefreshTokens;
 
 /// <summary>"Several replicas": logging out everywhere on one replica ends the access tokens on every replica within a second.</summary>
-[Collection(ApiCollection.Name)]
+[Collection(ReplicaCollection.Name)]
 public sealed class RefreshTokenReplicaTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private ApiReplicas _replicas = null!;

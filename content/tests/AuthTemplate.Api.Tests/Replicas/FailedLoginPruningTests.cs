@@ -12,7 +12,7 @@ namespace AuthTemplate.Api.Tests.Replicas;
 /// while the others skip, under an advisory lock. Two built processes on one database, pruning every second; the
 /// test takes the same lock to hold both off, then lets go.
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(ReplicaCollection.Name)]
 public sealed class FailedLoginPruningTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Rows = 50;

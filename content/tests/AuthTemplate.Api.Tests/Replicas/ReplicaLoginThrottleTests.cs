@@ -10,7 +10,7 @@ namespace AuthTemplate.Api.Tests.Replicas;
 /// replicas, so failures spread over them throttle the email on every one of them, alike for an email that has an
 /// account and one that has none. The replicas run with the default limit (5) and window (15 minutes).
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(ReplicaCollection.Name)]
 public sealed class ReplicaLoginThrottleTests : IAsyncLifetime
 {
     private const int Limit = 5;

@@ -11,7 +11,7 @@ namespace AuthTemplate.Api.Tests.Replicas;
 /// "Several replicas": a change to a user on one replica, or in the database itself, is refused on every replica
 /// within a second, although each keeps its users in memory (<see cref="UserCache"/>).
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(ReplicaCollection.Name)]
 public sealed class ReplicaRevocationTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private ApiReplicas _replicas = null!;

@@ -4,7 +4,7 @@ using AuthTemplate.Api.Tests.Infrastructure;
 namespace AuthTemplate.Api.Tests.Replicas;
 
 /// <summary>"Several replicas": every replica is stateless, so a token one of them issues is good on every other.</summary>
-[Collection(ApiCollection.Name)]
+[Collection(ReplicaCollection.Name)]
 public sealed class ReplicaTokenTests : IAsyncLifetime
 {
     private ApiReplicas _replicas = null!;

@@ -12,7 +12,7 @@ namespace AuthTemplate.Api.Tests.Replicas;
 /// effect there within a second. Its cached users are not served while it cannot hear the database's announcements
 /// (it answers from the database, or 503 while that is unreachable), and what it held is dropped once it hears again.
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(ReplicaCollection.Name)]
 public sealed class UserCacheListenerTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Lost = "The user change listener lost its database connection";
