@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -35,14 +36,17 @@ public sealed class UsersEndpointTests(ApiFactory api)
     }
 
     [Fact]
-    public async Task Me_answers_401_once_the_user_is_deactivated_even_with_an_unexpired_token()
+    public async Task Me_answers_401_within_a_second_of_the_user_being_deactivated_in_the_database_even_with_an_unexpired_token()
     {
         var (email, tokens) = await _client.RegisterAndLoginAsync();
         var token = tokens.GetProperty("accessToken").GetString()!;
         Assert.Equal(HttpStatusCode.OK, (await _client.GetMeAsync(token)).StatusCode);
 
         await api.Database.ExecuteAsync($"UPDATE users SET is_active = false WHERE normalized_email = '{email}'");
+        // The app holds the user in memory until the database's announcement of the change arrives.
+        var refusedAfter = await Revocation.FirstRefusalAsync(_client, token, Stopwatch.StartNew());
 
+        Assert.True(refusedAfter <= Revocation.Bound, $"The deactivated user's token was accepted for {Revocation.Milliseconds(refusedAfter)}.");
         await (await _client.GetMeAsync(token)).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 

@@ -20,12 +20,14 @@ if (HealthCheckCommand.IsRequested(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTelemetry();
+builder.Services.AddGracefulShutdown();
 builder.Services.AddValidatedSettings();
 builder.Services.AddDatabase();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddStrictJson();
 builder.Services.AddSigningKeys();
 builder.Services.AddJwtAuthentication();
+builder.Services.AddUserCache();
 builder.Services.AddSecurityEvents();
 builder.Services.AddAuthorizationPolicies();
 builder.Services.AddCredentialRateLimiting();

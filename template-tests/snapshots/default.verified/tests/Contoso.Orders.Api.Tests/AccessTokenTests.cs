@@ -1,6 +1,9 @@
 using System.Net;
 using Contoso.Orders.Api.Security.SigningKeys;
 using Contoso.Orders.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -137,6 +140,28 @@ public sealed class AccessTokenTests(ApiFactory api)
         var response = await client.GetMeAsync(Tokens(algorithm).Create(userId, notBefore: now.AddMinutes(-10), expires: now.AddSeconds(-10)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>
+    /// A token's verified signature is remembered (<see cref="Security.VerifiedSignatures"/>), but only the signature:
+    /// the same token is still refused once it expires, and a token differing in any byte is verified afresh.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public async Task A_token_verified_before_is_still_refused_once_expired_and_a_changed_copy_is_verified_afresh(string algorithm)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = api.ForAlgorithm(algorithm).WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock)));
+        using var client = app.CreateClient();
+        var userId = await NewUserIdAsync(client);
+        var now = clock.GetUtcNow();
+        var token = Tokens(algorithm).Create(userId, notBefore: now.AddMinutes(-1), expires: now.AddMinutes(2));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetMeAsync(token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetMeAsync(token)).StatusCode);
+        await (await client.GetMeAsync(Tamper(token))).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        clock.Advance(TimeSpan.FromMinutes(2) + Configuration.JwtSettings.ClockSkew + TimeSpan.FromSeconds(1));
+        await (await client.GetMeAsync(token)).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
     private TestTokens Tokens(string algorithm) => new(api.Key(algorithm));

@@ -12,7 +12,7 @@ public sealed class LogScanTests
     [Fact]
     public async Task No_log_of_the_whole_test_run_contains_a_secret()
     {
-        await TestRun.WhenFinished(ApiCollection.Name, CommandLineTests.Group, KeyRotationTests.Group, TelemetryTests.Group).WaitAsync(TimeSpan.FromMinutes(20));
+        await TestRun.WhenFinished(ApiCollection.Name, ProcessCollection.Name, ReplicaCollection.Name, CommandLineTests.Group, KeyRotationTests.Group, TelemetryTests.Group).WaitAsync(TimeSpan.FromMinutes(20));
 
         var logs = TestRun.Logs.Text;
         var secrets = TestRun.Secrets;

@@ -64,6 +64,34 @@ public sealed class SettingsValidationTests
     }
 
     [Theory]
+    [InlineData(0, "00:15:00", "Auth:MaxFailedLoginsPerEmail")]
+    [InlineData(-5, "00:15:00", "Auth:MaxFailedLoginsPerEmail")]
+    [InlineData(1_000_001, "00:15:00", "Auth:MaxFailedLoginsPerEmail")]
+    [InlineData(5, "00:00:00", "Auth:FailedLoginWindow")]
+    [InlineData(5, "-00:01:00", "Auth:FailedLoginWindow")]
+    [InlineData(5, "1.00:00:01", "Auth:FailedLoginWindow")]
+    [InlineData(1, "00:00:01", null)]
+    [InlineData(5, "00:15:00", null)]
+    [InlineData(1_000_000, "1.00:00:00", null)]
+    public void The_login_throttle_needs_a_positive_limit_and_a_window_of_a_second_to_a_day(int maxFailures, string window, string? setting)
+    {
+        var result = new AuthSettingsValidator(Host(Environments.Production)).Validate(null, new AuthSettings
+        {
+            MaxFailedLoginsPerEmail = maxFailures,
+            FailedLoginWindow = TimeSpan.Parse(window, System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        if (setting is null)
+        {
+            Assert.True(result.Succeeded, result.FailureMessage);
+            return;
+        }
+
+        // One line, naming the setting.
+        Assert.StartsWith(setting + " ", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(0, 60, false)]
     [InlineData(10, 0, false)]
     [InlineData(10, 60, true)]

@@ -60,6 +60,26 @@ public sealed class SecurityEventTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task A_login_refused_by_the_throttle_logs_authn_login_fail_max_without_the_email_or_a_user_id()
+    {
+        await using var app = new SecurityEventApp(api, new Dictionary<string, string?> { ["Auth:MaxFailedLoginsPerEmail"] = "1" });
+        var email = ApiClient.NewEmail();
+        await app.Client.RegisterUserAsync(email);
+        var wrongPassword = $"wrong-{Guid.NewGuid():N}";
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client.LoginAsync(email, wrongPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await app.Client.LoginAsync(email)).StatusCode);
+
+        var record = app.Single(9004, "authn_login_fail_max", LogLevel.Warning);
+        Assert.Equal("1", record.GetStructuredStateValue("MaxFailures"));
+        Assert.Null(record.GetStructuredStateValue("UserId"));
+        // Refused before the password is checked: the one failure is the only authn_login_fail, and nothing succeeds.
+        Assert.Single(app.Events, e => e.Id.Id == 9001);
+        Assert.DoesNotContain(app.Events, e => e.Id.Id == 9000);
+        app.AssertNoEventCarries(email, wrongPassword, ApiClient.Password);
+    }
+
+    [Fact]
     public async Task A_wrong_password_logs_authn_login_fail_with_the_user_id_and_a_reason_the_client_never_sees()
     {
         await using var app = new SecurityEventApp(api);

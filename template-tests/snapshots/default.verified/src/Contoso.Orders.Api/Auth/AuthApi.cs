@@ -1,3 +1,4 @@
+using System.Globalization;
 using Contoso.Orders.Api.Account;
 using Contoso.Orders.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,6 +11,8 @@ public static class AuthApi
     {
         services.AddScoped<AuthService>();
         services.AddScoped<TokenIssuer>();
+        services.AddScoped<LoginThrottle>();
+        services.AddHostedService<FailedLoginPruning>();
         return services;
     }
 
@@ -27,6 +30,7 @@ public static class AuthApi
             .WithSummary("Exchange email and password for tokens")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            // Per client address (the limiter) and per email (LoginThrottle), both with Retry-After.
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         return group;
@@ -59,6 +63,9 @@ public static class AuthApi
                 return ApiProblems.InvalidCredentials();
             case LoginOutcome.EmailNotConfirmed:
                 return ApiProblems.EmailNotConfirmed();
+            case LoginOutcome.Throttled:
+                httpContext.Response.Headers.RetryAfter = Math.Ceiling(result.RetryAfter!.Value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                return ApiProblems.TooManyFailedLogins();
             default:
                 httpContext.Response.PreventCaching();
                 return TypedResults.Ok(result.Tokens!);

@@ -9,12 +9,15 @@ namespace Contoso.Orders.Api.Security;
 /// token issued under an older one. A counter rather than a time cut-off, because <c>iat</c> has one-second resolution:
 /// a token issued in the same second as a password change would survive a comparison of times.
 /// </summary>
-public sealed class SessionVersions(AppDbContext db) : IUserSessionStore
+public sealed class SessionVersions(AppDbContext db, UserCacheCommits cachedUsers) : IUserSessionStore
 {
     /// <summary>The access token's claim that carries the user's session version.</summary>
     public const string ClaimType = "sv";
 
-    public Task EndAllAsync(Guid userId, CancellationToken cancellationToken) =>
-        db.Users.Where(u => u.Id == userId)
+    public async Task EndAllAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await db.Users.Where(u => u.Id == userId)
             .ExecuteUpdateAsync(update => update.SetProperty(u => u.SessionVersion, u => u.SessionVersion + 1), cancellationToken);
+        cachedUsers.EvictOnCommit(db, userId);
+    }
 }

@@ -7,6 +7,8 @@ namespace Contoso.Orders.Api.Users;
 public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt, string Role)
 {
     public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.Role);
+
+    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.Role);
 }
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword)

@@ -10,7 +10,7 @@ namespace Contoso.Orders.Api.Tests.Email;
 /// crash loses no committed email, and replicas never send one twice. Rows are written with SQL, as any replica's
 /// request would have committed them.
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(ProcessCollection.Name)]
 public sealed class EmailProcessTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private TestDatabase _database = null!;

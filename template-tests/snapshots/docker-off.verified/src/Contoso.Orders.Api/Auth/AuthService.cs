@@ -18,11 +18,15 @@ public enum LoginOutcome
 
     /// <summary>The right password for an account whose address was never confirmed.</summary>
     EmailNotConfirmed,
+
+    /// <summary>Too many failed logins for the email lately: refused without checking the password.</summary>
+    Throttled,
 }
 
-public sealed record LoginResult(LoginOutcome Outcome, TokenResponse? Tokens = null);
+public sealed record LoginResult(LoginOutcome Outcome, TokenResponse? Tokens = null, TimeSpan? RetryAfter = null);
 
-public sealed class AuthService(AppDbContext db, PasswordHasher passwords, TokenIssuer tokens, AccountMail mail, IOptions<AuthSettings> settings, SecurityEvents events)
+public sealed class AuthService(
+    AppDbContext db, PasswordHasher passwords, TokenIssuer tokens, AccountMail mail, LoginThrottle throttle, IOptions<AuthSettings> settings, SecurityEvents events)
 {
     /// <summary>
     /// A new address gets an account and a confirmation email; an address that has one gets a notice to its owner
@@ -62,11 +66,15 @@ public sealed class AuthService(AppDbContext db, PasswordHasher passwords, Token
         return db.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>Tokens for valid credentials of an active, confirmed user; otherwise why not, as little as may be told.</summary>
+    /// <summary>
+    /// Tokens for valid credentials of an active, confirmed user; otherwise why not, as little as may be told. Every
+    /// refusal of a well-formed email's credentials counts against it, known or not (see <see cref="LoginThrottle"/>).
+    /// </summary>
     public async Task<LoginResult> LoginAsync(string email, string password, CancellationToken cancellationToken)
     {
         // An address that registration refuses belongs to no account: it is answered as an unknown one, in the same
-        // time, and never sent to PostgreSQL (which cannot even compare text that holds NUL).
+        // time, and never sent to PostgreSQL (which cannot even compare text that holds NUL). No account can be
+        // guessed at through it, so it is not counted either.
         if (EmailAddress.Problem(email) is not null)
         {
             passwords.VerifyAgainstDummy(password);
@@ -74,6 +82,29 @@ public sealed class AuthService(AppDbContext db, PasswordHasher passwords, Token
             return new LoginResult(LoginOutcome.InvalidCredentials);
         }
 
+        // Checked before the account is even looked up, so that the answer and its timing are the same for every email.
+        var state = await throttle.CheckAsync(email, cancellationToken);
+        if (state.RetryAfter is { } retryAfter)
+        {
+            events.LoginThrottled(settings.Value.MaxFailedLoginsPerEmail);
+            return new LoginResult(LoginOutcome.Throttled, RetryAfter: retryAfter);
+        }
+
+        var result = await CheckCredentialsAsync(email, password, cancellationToken);
+        if (result.Outcome == LoginOutcome.InvalidCredentials)
+        {
+            await throttle.RecordFailureAsync(state);
+        }
+        else if (result.Outcome == LoginOutcome.Success && state.HasFailures)
+        {
+            await throttle.ClearAsync(state);
+        }
+
+        return result;
+    }
+
+    private async Task<LoginResult> CheckCredentialsAsync(string email, string password, CancellationToken cancellationToken)
+    {
         var normalizedEmail = EmailAddress.Normalize(email);
         var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, cancellationToken);
         if (user is null)

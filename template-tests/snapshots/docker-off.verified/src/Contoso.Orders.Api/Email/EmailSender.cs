@@ -15,6 +15,9 @@ namespace Contoso.Orders.Api.Email;
 /// LOCKED</c> in a transaction held across its send, so that two replicas never send the same row (the second skips
 /// it), and a crash before the commit leaves the row pending for the next attempt: nothing committed is lost.
 /// Failures are retried with exponential backoff; after the last attempt the row is dead.
+/// When the app stops, the sender stops between messages: a message it has claimed is still sent and recorded, given
+/// at most <see cref="SmtpEmailTransport.Timeout"/> more once stopping is requested, so that a rolling update neither
+/// cuts an email in half nor waits on a mail server that stopped answering.
 /// </summary>
 public sealed partial class EmailSender(
     IServiceScopeFactory scopes,
@@ -38,7 +41,7 @@ public sealed partial class EmailSender(
             try
             {
                 // Stops between messages, never in the middle of one: a message is sent and recorded, or left as it was.
-                while (!stoppingToken.IsCancellationRequested && await SendNextAsync())
+                while (!stoppingToken.IsCancellationRequested && await SendNextAsync(stoppingToken))
                 {
                 }
 
@@ -78,13 +81,17 @@ public sealed partial class EmailSender(
     }
 
     /// <summary>Claims, prepares, renders, sends and records one due message; false when none is due.</summary>
-    private async Task<bool> SendNextAsync()
+    private async Task<bool> SendNextAsync(CancellationToken stoppingToken)
     {
-        // Not the stopping token: once claimed, a message runs to its end (the SMTP timeout bounds it).
-        var cancellationToken = CancellationToken.None;
+        // Not the stopping token itself: once claimed, a message runs to its end. Stopping only starts a countdown of
+        // one SMTP timeout for the preparer and the send, after which the attempt is abandoned and its row left as it
+        // was (pending, for the next process). The database writes that record the outcome are not cut short: an email
+        // the server took must be marked sent, or it would go out again.
+        using var attempt = new CancellationTokenSource();
+        await using var countdown = stoppingToken.Register(() => attempt.CancelAfter(SmtpEmailTransport.Timeout));
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
 
         var now = time.GetUtcNow();
         var claimed = await db.Set<EmailOutboxMessage>().FromSql($"""
@@ -93,22 +100,35 @@ public sealed partial class EmailSender(
             ORDER BY next_attempt_at
             LIMIT 1
             FOR UPDATE SKIP LOCKED
-            """).ToListAsync(cancellationToken);
+            """).ToListAsync(CancellationToken.None);
         if (claimed is not [var message])
         {
             return false;
         }
 
-        // Everything the attempt writes (the preparer's rows included) is undone to here if the send fails.
-        await transaction.CreateSavepointAsync(AttemptSavepoint, cancellationToken);
-        var failure = await AttemptAsync(scope.ServiceProvider, db, message, cancellationToken);
-        if (failure is not null)
+        if (stoppingToken.IsCancellationRequested)
         {
-            await transaction.RollbackToSavepointAsync(AttemptSavepoint, cancellationToken);
-            await RecordFailureAsync(db, message.Id, failure, cancellationToken);
+            // Stopping was requested while the row was being claimed: leave it to the next process, untouched.
+            return false;
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        // Everything the attempt writes (the preparer's rows included) is undone to here if the send fails.
+        await transaction.CreateSavepointAsync(AttemptSavepoint, CancellationToken.None);
+        var failure = await AttemptAsync(scope.ServiceProvider, db, message, attempt.Token);
+        if (failure is not null)
+        {
+            await transaction.RollbackToSavepointAsync(AttemptSavepoint, CancellationToken.None);
+            if (attempt.IsCancellationRequested)
+            {
+                // Abandoned at shutdown, not failed: no attempt is counted, and the next process sends it.
+                LogAbandoned(message.Id, message.Template);
+                return false;
+            }
+
+            await RecordFailureAsync(db, message.Id, failure, CancellationToken.None);
+        }
+
+        await transaction.CommitAsync(CancellationToken.None);
         return true;
     }
 
@@ -146,7 +166,7 @@ public sealed partial class EmailSender(
             // The row is marked sent (and the preparer's writes kept) only now; if this commit fails after the server
             // took the email, the email goes out again on the next attempt: at least once, never lost.
             Complete(message, EmailStatus.Sent);
-            await db.SaveChangesAsync(cancellationToken);
+            await db.SaveChangesAsync(CancellationToken.None);
             LogSent(message.Id, message.Template, message.Attempts);
             return null;
         }
@@ -264,4 +284,7 @@ public sealed partial class EmailSender(
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Deleted {Count} email(s) older than the retention period")]
     private partial void LogPruned(int count);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Sending email {Id} ({Template}) did not finish within the SMTP timeout after the app began stopping; it stays queued")]
+    private partial void LogAbandoned(Guid id, string template);
 }

@@ -30,6 +30,7 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
 
     public const string LoginSuccess = "authn_login_success";
     public const string LoginFail = "authn_login_fail";
+    public const string LoginFailMax = "authn_login_fail_max";
     public const string PasswordChange = "authn_password_change";
     public const string PasswordChangeFail = "authn_password_change_fail";
     public const string AuthorizationFail = "authz_fail";
@@ -50,6 +51,13 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     /// <summary>A refused login; <paramref name="userId"/> is null when no account has the address.</summary>
     public void LoginFailed(Guid? userId, LoginFailureReason reason) =>
         Count(LoginFail, () => LogLoginFailed(logger, LoginFail, userId, reason, ClientAddress));
+
+    /// <summary>
+    /// A login refused unchecked because its email had too many failed logins lately. No user id: the account is not
+    /// looked up, so that the refusal is the same whether or not the email has one.
+    /// </summary>
+    public void LoginThrottled(int maxFailures) =>
+        Count(LoginFailMax, () => LogLoginThrottled(logger, LoginFailMax, maxFailures, ClientAddress));
 
     public void PasswordChanged(Guid userId) =>
         Count(PasswordChange, () => LogPasswordChanged(logger, PasswordChange, userId, "change", ClientAddress));
@@ -94,6 +102,10 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     [LoggerMessage(EventId = 9001, EventName = LoginFail, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: login refused for user {UserId} ({Reason}) from {ClientAddress}")]
     private static partial void LogLoginFailed(ILogger logger, string securityEvent, Guid? userId, LoginFailureReason reason, string? clientAddress);
+
+    [LoggerMessage(EventId = 9004, EventName = LoginFailMax, Level = LogLevel.Warning,
+        Message = "{SecurityEvent}: login refused unchecked after {MaxFailures} failed logins for its email, from {ClientAddress}")]
+    private static partial void LogLoginThrottled(ILogger logger, string securityEvent, int maxFailures, string? clientAddress);
 
     [LoggerMessage(EventId = 9002, EventName = PasswordChange, Level = LogLevel.Information,
         Message = "{SecurityEvent}: user {UserId} set a new password ({Method}) from {ClientAddress}")]

@@ -7,7 +7,9 @@ namespace Contoso.Orders.Api.Tests.Infrastructure;
 /// A loopback TCP proxy in front of the PostgreSQL test server, so that a test can take the database away from a
 /// running app and give it back, without touching the server other tests use. <see cref="Refuse"/> closes every
 /// connection and refuses new ones (a stopped server); <see cref="Blackhole"/> accepts connections and never answers
-/// (a server behind a dropped network); <see cref="Restore"/> forwards again.
+/// (a server behind a dropped network); <see cref="Stall"/> keeps every connection open but lets nothing through
+/// either way (a network that drops packets silently, under connections that do not know it yet);
+/// <see cref="Restore"/> forwards again.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -17,6 +19,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private TcpListener? _listener;
     private volatile bool _blackhole;
+    private volatile bool _stalled;
 
     public TcpProxy(string targetHost, int targetPort)
     {
@@ -44,8 +47,15 @@ public sealed class TcpProxy : IAsyncDisposable
         CloseConnections();
     }
 
+    public void Stall()
+    {
+        _stalled = true;
+        _blackhole = true;
+    }
+
     public void Restore()
     {
+        _stalled = false;
         _blackhole = false;
         if (_listener is not null)
         {
@@ -105,7 +115,7 @@ public sealed class TcpProxy : IAsyncDisposable
 
             var clientStream = client.GetStream();
             var serverStream = server.GetStream();
-            await Task.WhenAny(clientStream.CopyToAsync(serverStream, _stopping.Token), serverStream.CopyToAsync(clientStream, _stopping.Token));
+            await Task.WhenAny(CopyAsync(clientStream, serverStream), CopyAsync(serverStream, clientStream));
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -114,6 +124,22 @@ public sealed class TcpProxy : IAsyncDisposable
         finally
         {
             client.Dispose();
+        }
+    }
+
+    /// <summary>Forwards one direction; while stalled, what arrives is held back, as a dropped network would.</summary>
+    private async Task CopyAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, _stopping.Token)) > 0)
+        {
+            while (_stalled)
+            {
+                await Task.Delay(10, _stopping.Token);
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read), _stopping.Token);
         }
     }
 

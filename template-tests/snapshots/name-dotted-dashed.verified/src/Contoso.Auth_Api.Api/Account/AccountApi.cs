@@ -112,7 +112,7 @@ public static class AccountApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["newEmail"] = ["New email is the account's address already."] });
         }
 
-        return await account.RequestEmailChangeAsync(currentUser.User, request.NewEmail!, request.Password!, cancellationToken)
+        return await account.RequestEmailChangeAsync(currentUser.Id, request.NewEmail!, request.Password!, cancellationToken)
             ? TypedResults.Accepted((string?)null, AcceptedResponse.EmailChange)
             : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["Password is incorrect."] });
     }

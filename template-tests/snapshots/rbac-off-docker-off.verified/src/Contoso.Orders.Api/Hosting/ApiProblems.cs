@@ -13,6 +13,13 @@ public static class ApiProblems
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Confirm your email address before logging in.",
             type: "urn:problem-type:email-not-confirmed");
 
+    /// <summary>
+    /// The login throttle's answer: the same for an email that has an account and one that has none, and it does
+    /// not say whether the password would have been right.
+    /// </summary>
+    public static ProblemHttpResult TooManyFailedLogins() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed logins for this email. Try again later.");
+
     /// <summary>Token responses must not be stored by browsers or proxies (RFC 6749 5.1).</summary>
     public static void PreventCaching(this HttpResponse response)
     {

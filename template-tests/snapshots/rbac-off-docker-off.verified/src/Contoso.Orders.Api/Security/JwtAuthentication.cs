@@ -1,6 +1,5 @@
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
-using Contoso.Orders.Api.Domain;
 using Contoso.Orders.Api.Security.SigningKeys;
 using Contoso.Orders.Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -19,6 +18,7 @@ public static class JwtAuthentication
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddSingleton<AccessTokenService>();
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<VerifiedSignatures>();
         services.AddScoped<CurrentUser>();
         services.AddScoped<IUserSessionStore, SessionVersions>();
         return services;
@@ -29,7 +29,7 @@ public static class JwtAuthentication
     /// (so that neither <c>alg: none</c> nor HS256 keyed with a public key gets through); the issuer compared exactly;
     /// every time claim checked, against the app's clock, with little skew.
     /// </summary>
-    private sealed class JwtBearerSetup(IOptions<JwtSettings> jwt, SigningKeyRing keys, TimeProvider time) : IConfigureNamedOptions<JwtBearerOptions>
+    private sealed class JwtBearerSetup(IOptions<JwtSettings> jwt, SigningKeyRing keys, VerifiedSignatures signatures, TimeProvider time) : IConfigureNamedOptions<JwtBearerOptions>
     {
         public void Configure(string? name, JwtBearerOptions options)
         {
@@ -52,6 +52,7 @@ public static class JwtAuthentication
                 ValidateAudience = true,
                 ValidateLifetime = true,
                 ValidateIssuerSigningKey = true,
+                SignatureValidator = signatures.Validate,
                 RequireSignedTokens = true,
                 RequireExpirationTime = true,
                 ClockSkew = JwtSettings.ClockSkew,
@@ -68,10 +69,21 @@ public static class JwtAuthentication
         private static bool IsWithinLifetime(DateTime? notBefore, DateTime? expires, DateTime now) =>
             expires is { } expiry && now < expiry + JwtSettings.ClockSkew && (notBefore is not { } start || start - JwtSettings.ClockSkew <= now);
 
-        // Runs on every authenticated request: compiled once, so that no request pays for translating the query.
-        private static readonly Func<AppDbContext, Guid, CancellationToken, Task<User?>> ActiveUserById =
+        // Runs whenever the user is not in the cache: compiled once, so that no request pays for translating the query.
+        private static readonly Func<AppDbContext, Guid, CancellationToken, Task<UserSnapshot?>> ActiveUserById =
             EF.CompileAsyncQuery((AppDbContext db, Guid userId, CancellationToken _) =>
-                db.Users.AsNoTracking().SingleOrDefault(u => u.Id == userId && u.IsActive));
+                db.Users.Where(u => u.Id == userId && u.IsActive)
+                    .Select(u => new UserSnapshot
+                    {
+                        Id = u.Id,
+                        Email = u.Email,
+                        NormalizedEmail = u.NormalizedEmail,
+                        IsActive = u.IsActive,
+                        EmailConfirmed = u.EmailConfirmed,
+                        SessionVersion = u.SessionVersion,
+                        CreatedAt = u.CreatedAt,
+                    })
+                    .SingleOrDefault());
 
         private static async Task LoadActiveUserAsync(TokenValidatedContext context)
         {
@@ -84,11 +96,20 @@ public static class JwtAuthentication
             }
 
             var services = context.HttpContext.RequestServices;
-            var user = await ActiveUserById(services.GetRequiredService<AppDbContext>(), userId, context.HttpContext.RequestAborted);
-            if (user is null)
+            var cache = services.GetRequiredService<UserCache>();
+            if (!cache.TryGet(userId, out var user))
             {
-                context.Fail("The user no longer exists or is deactivated.");
-                return;
+                // Taken before the read: if the user changes while the row is on its way, the stale row is not kept.
+                var generation = cache.Generation;
+                var loaded = await ActiveUserById(services.GetRequiredService<AppDbContext>(), userId, context.HttpContext.RequestAborted);
+                if (loaded is null)
+                {
+                    context.Fail("The user no longer exists or is deactivated.");
+                    return;
+                }
+
+                cache.Add(loaded, generation);
+                user = loaded;
             }
 
             // A token without the claim predates session versions; it counts as issued under the first one.

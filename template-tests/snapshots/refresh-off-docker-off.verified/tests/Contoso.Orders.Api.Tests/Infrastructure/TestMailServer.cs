@@ -12,7 +12,8 @@ namespace Contoso.Orders.Api.Tests.Infrastructure;
 /// <summary>
 /// A real SMTP server (the SmtpServer package) on a free loopback port, in the test process: the app sends to it over
 /// TCP exactly as it sends to a production server, and tests read what arrived, parsed by MimeKit.
-/// <see cref="Stop"/> and <see cref="Start"/> take it away and give it back on the same port (an SMTP outage).
+/// <see cref="Stop"/> and <see cref="Start"/> take it away and give it back on the same port (an SMTP outage);
+/// <see cref="HoldData"/> makes it a slow server, which keeps a sender in the middle of a message.
 /// </summary>
 public sealed partial class TestMailServer : IAsyncDisposable
 {
@@ -22,6 +23,8 @@ public sealed partial class TestMailServer : IAsyncDisposable
     private SmtpServer.SmtpServer? _server;
     private CancellationTokenSource? _running;
     private Task _serving = Task.CompletedTask;
+    private TimeSpan _dataHold;
+    private TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TestMailServer()
     {
@@ -94,6 +97,73 @@ public sealed partial class TestMailServer : IAsyncDisposable
     {
         await Task.Delay(wait ?? TimeSpan.FromSeconds(2));
         Assert.Equal(expected, MessagesTo(address).Count);
+    }
+
+    /// <summary>
+    /// From now on, each message's DATA is held this long after it has all arrived before the server answers and keeps
+    /// the message, as a slow server does; zero answers at once again. A message whose sender hangs up during the hold
+    /// is not kept: the server never answered it.
+    /// </summary>
+    public void HoldData(TimeSpan hold)
+    {
+        lock (_lock)
+        {
+            _dataHold = hold;
+            _holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Completes when the server begins holding a message's DATA (see <see cref="HoldData"/>).</summary>
+    public Task WaitUntilHoldingAsync(TimeSpan? timeout = null)
+    {
+        lock (_lock)
+        {
+            return _holding.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>
+    /// Holds the DATA as <see cref="HoldData"/> asked; false when the sender hung up during the hold, which leaves the
+    /// server without the message, as a careful server that never answered it does.
+    /// </summary>
+    private async Task<bool> HoldAsync(ISessionContext context, CancellationToken cancellationToken)
+    {
+        TimeSpan hold;
+        TaskCompletionSource holding;
+        lock (_lock)
+        {
+            hold = _dataHold;
+            holding = _holding;
+        }
+
+        if (hold <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        holding.TrySetResult();
+        var input = context.Pipe.Input;
+        var elapsed = Task.Delay(hold, cancellationToken);
+        // A sender waiting for the answer writes nothing: a read ends only when it hangs up.
+        var read = input.ReadAsync(cancellationToken).AsTask();
+        if (await Task.WhenAny(elapsed, read) == elapsed)
+        {
+            input.CancelPendingRead();
+            var cancelled = await read;
+            input.AdvanceTo(cancelled.Buffer.Start);
+            return true;
+        }
+
+        try
+        {
+            var result = await read;
+            input.AdvanceTo(result.Buffer.Start);
+            return !result.IsCompleted;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Takes the server away: connections are refused until <see cref="Start"/>.</summary>
@@ -237,6 +307,11 @@ public sealed partial class TestMailServer : IAsyncDisposable
             using var stream = new MemoryStream(buffer.ToArray());
             var message = await MimeMessage.LoadAsync(stream, cancellationToken);
             var recipients = transaction.To.Select(mailbox => $"{mailbox.User}@{mailbox.Host}").ToList();
+            if (!await server.HoldAsync(context, cancellationToken))
+            {
+                return SmtpResponse.TransactionFailed;
+            }
+
             server.Receive(recipients, message);
             return SmtpResponse.Ok;
         }

@@ -108,8 +108,10 @@ public sealed class AccountService(AppDbContext db, PasswordHasher passwords, Ac
     /// account holds it (the same work either way), and a notice to the current address; the address changes only
     /// once the confirmation's link is followed.
     /// </summary>
-    public async Task<bool> RequestEmailChangeAsync(User user, string newEmail, string password, CancellationToken cancellationToken)
+    public async Task<bool> RequestEmailChangeAsync(Guid userId, string newEmail, string password, CancellationToken cancellationToken)
     {
+        // The row itself rather than the request's user snapshot: the snapshot carries no password hash.
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, cancellationToken);
         if (!passwords.Verify(password, user.PasswordHash))
         {
             return false;

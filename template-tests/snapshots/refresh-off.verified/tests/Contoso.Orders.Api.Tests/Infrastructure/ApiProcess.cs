@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Contoso.Orders.Api.Tests.Infrastructure;
 
@@ -100,6 +101,46 @@ public static class ApiProcess
     }
 
     /// <summary>
+    /// SIGTERM, what an orchestrator sends to stop a container (Kubernetes, <c>docker stop</c>): the process is asked to
+    /// stop and does so in its own time. .NET has no call for it (<see cref="Process.Kill()"/> is SIGKILL).
+    /// </summary>
+    public static void Terminate(Process process)
+    {
+        if (kill(process.Id, SignalTerminate) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            // A process that already exited cannot be signalled (ESRCH); anything else is a failure of the test.
+            if (!process.HasExited)
+            {
+                throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed with errno {error}.");
+            }
+        }
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code; fails the test if it runs past the timeout.</summary>
+    public static async Task<int> ExitCodeAsync(Process process, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The process did not exit within {timeout.TotalSeconds} s.");
+        }
+
+        return process.ExitCode;
+    }
+
+    private const int SignalTerminate = 15;
+
+#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code enabled for the test project; one plain call does not.
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+#pragma warning restore SYSLIB1054
+
+    /// <summary>
     /// Starts the API and keeps reading its output (so that a full pipe never stalls it); disposing kills it if it
     /// still runs and adds its output to the run's logs for the log scan.
     /// </summary>
@@ -122,6 +163,12 @@ public static class ApiProcess
         public string Output => string.Join('\n', _output);
 
         public bool HasExited => _process.HasExited;
+
+        /// <summary>SIGTERM: the process is asked to stop (see <see cref="ApiProcess.Terminate"/>).</summary>
+        public void Terminate() => ApiProcess.Terminate(_process);
+
+        /// <summary>Waits for the process to exit and returns its exit code.</summary>
+        public Task<int> ExitCodeAsync(TimeSpan timeout) => ApiProcess.ExitCodeAsync(_process, timeout);
 
         /// <summary>SIGKILL: the process ends at once, in the middle of whatever it does, as in a crash.</summary>
         public void Kill()
@@ -149,4 +196,25 @@ public static class ApiProcess
             }
         }
     }
+}
+
+/// <summary>
+/// Tests that run the built API as processes of their own (stopping it, crashing it, several replicas on one
+/// database): they need no shared test app, so they run beside the <see cref="ApiCollection"/> rather than after it.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ProcessCollection : ICollectionFixture<ProcessCollection.Finished>
+{
+    public const string Name = "processes";
+
+    public sealed class Finished() : FinishedMarker(Name);
+}
+
+/// <summary>Tests of several replicas on one database, beside the other collections for the same reason.</summary>
+[CollectionDefinition(Name)]
+public sealed class ReplicaCollection : ICollectionFixture<ReplicaCollection.Finished>
+{
+    public const string Name = "replicas";
+
+    public sealed class Finished() : FinishedMarker(Name);
 }

@@ -27,6 +27,17 @@ public sealed class ServingApi : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>Where the process listens, for clients of a test's own making.</summary>
+    public Uri Address => Client.BaseAddress!;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGTERM: the process is asked to stop (see <see cref="ApiProcess.Terminate"/>).</summary>
+    public void Terminate() => ApiProcess.Terminate(_process);
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public Task<int> ExitCodeAsync(TimeSpan timeout) => ApiProcess.ExitCodeAsync(_process, timeout);
+
     /// <summary>What the process wrote to standard output so far, one entry a line.</summary>
     public IReadOnlyList<string> StandardOutput
     {

@@ -84,6 +84,30 @@ namespace my_api.Api.Data.Migrations
                     b.ToTable("account_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("my_api.Api.Auth.FailedLoginCount", b =>
+                {
+                    b.Property<byte[]>("EmailHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("email_hash");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.HasKey("EmailHash")
+                        .HasName("pk_failed_logins");
+
+                    b.HasIndex("WindowStart")
+                        .HasDatabaseName("ix_failed_logins_window_start");
+
+                    b.ToTable("failed_logins", (string)null);
+                });
+
             modelBuilder.Entity("my_api.Api.Domain.User", b =>
                 {
                     b.Property<Guid>("Id")

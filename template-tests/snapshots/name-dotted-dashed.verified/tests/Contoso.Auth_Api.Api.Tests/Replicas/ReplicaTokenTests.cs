@@ -1,0 +1,27 @@
+using System.Net;
+using Contoso.Auth_Api.Api.Tests.Infrastructure;
+
+namespace Contoso.Auth_Api.Api.Tests.Replicas;
+
+/// <summary>"Several replicas": every replica is stateless, so a token one of them issues is good on every other.</summary>
+[Collection(ReplicaCollection.Name)]
+public sealed class ReplicaTokenTests : IAsyncLifetime
+{
+    private ApiReplicas _replicas = null!;
+
+    public async Task InitializeAsync() => _replicas = await ApiReplicas.StartAsync(count: 3);
+
+    public async Task DisposeAsync() => await _replicas.DisposeAsync();
+
+    [Fact]
+    public async Task A_token_issued_by_one_replica_is_accepted_by_every_other()
+    {
+        var token = await _replicas[0].AccessTokenForNewUserAsync();
+
+        foreach (var replica in _replicas.Others(0))
+        {
+            var me = await replica.GetMeAsync(token);
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        }
+    }
+}

@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Contoso.Orders.Api.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Xunit.Abstractions;
+
+namespace Contoso.Orders.Api.Tests;
+
+/// <summary>
+/// "Graceful shutdown", with the built app run as a real process and stopped the way an orchestrator stops it: SIGTERM.
+/// Requests it accepted finish normally, new connections are refused, email in the middle of its send is delivered
+/// exactly once, and the process exits with code 0 within the host's shutdown timeout.
+/// </summary>
+[Collection(ProcessCollection.Name)]
+public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    /// <summary>The host's default shutdown timeout (<c>HostOptions.ShutdownTimeout</c>), which the app keeps.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    private TestDatabase _database = null!;
+    private readonly TestMailServer _mail = new();
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        await using var db = _database.CreateDbContext();
+        await db.Database.MigrateAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _mail.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Under_load_SIGTERM_finishes_every_accepted_request_refuses_new_connections_and_exits_0()
+    {
+        // A cost above the production default: each login takes a second or more on a busy machine, so that requests are
+        // still in flight well after the listener has closed.
+        var environment = Environment();
+        environment["Auth__BcryptWorkFactor"] = "13";
+        await using var api = await ServingApi.StartAsync(environment);
+        ApiClient.Remember(api.Client, _database);
+        const int loginClients = 4;
+        const int meClients = 4;
+        var emails = Enumerable.Range(0, loginClients).Select(_ => ApiClient.NewEmail("shutdown")).ToList();
+        await Task.WhenAll(emails.Select(email => api.Client.RegisterConfirmedAsync(email)));
+
+        var token = await api.Client.AccessTokenForNewUserAsync();
+
+        // Clients of their own, on pooled keep-alive connections, as a load balancer's are.
+        using var client = new HttpClient { BaseAddress = api.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var clock = Stopwatch.StartNew();
+        var requests = new System.Collections.Concurrent.ConcurrentBag<Outcome>();
+        using var stopLoad = new CancellationTokenSource();
+        var load = emails.Select(email => Loop("login", () => client.LoginAsync(email), HttpStatusCode.OK))
+            .Concat(Enumerable.Range(0, meClients).Select(_ => Loop("me", () => client.GetMeAsync(token), HttpStatusCode.OK)))
+            .ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var signalled = clock.Elapsed;
+        api.Terminate();
+        var refused = ProbeUntilRefusedAsync(api.Address);
+        var exitCode = await api.ExitCodeAsync(ShutdownTimeout + TimeSpan.FromSeconds(5));
+        var exited = clock.Elapsed;
+        // Requests sent after the exit find nobody listening; that is not what this test is about.
+        await stopLoad.CancelAsync();
+        await Task.WhenAll(load);
+        var (firstRefusal, aliveWhenRefused) = await refused;
+
+        var all = requests.ToList();
+        var beforeSignal = all.Where(request => request.Started < signalled).ToList();
+        var inFlight = beforeSignal.Where(request => request.Ended > signalled).ToList();
+        var afterSignal = all.Where(request => request.Started >= signalled).ToList();
+        output.WriteLine($"Requests: {all.Count} in all, {beforeSignal.Count} sent before SIGTERM, {inFlight.Count} in flight at SIGTERM " +
+            $"({inFlight.Count(request => request.Kind == "login")} logins), {afterSignal.Count} sent after it " +
+            $"({afterSignal.Count(request => request.Status is not null)} answered, {afterSignal.Count(request => request.Status is null)} not accepted).");
+        output.WriteLine($"SIGTERM to exit: {(exited - signalled).TotalMilliseconds:F0} ms (exit code {exitCode}); first refused connection " +
+            $"{(firstRefusal - signalled).TotalMilliseconds:F0} ms after SIGTERM; last in-flight request done " +
+            $"{(inFlight.Select(request => request.Ended).DefaultIfEmpty(signalled).Max() - signalled).TotalMilliseconds:F0} ms after it.");
+
+        Assert.Equal(0, exitCode);
+        Assert.True(exited - signalled < ShutdownTimeout, $"The process took {exited - signalled} to exit.");
+        Assert.NotEmpty(inFlight);
+        // Every request sent before the signal reached the app and was answered as usual, the in-flight ones included.
+        Assert.All(beforeSignal, request => Assert.True(request.Status == request.Expected, request.ToString()));
+        // Afterwards a request is either answered as usual (on a connection the app still served) or never accepted:
+        // refused, or its connection closed before it was read. Never a 5xx, never a cut answer.
+        Assert.All(afterSignal, request => Assert.True(request.Status == request.Expected || request is { Status: null, Failure: "HttpRequestException" }, request.ToString()));
+        Assert.DoesNotContain(all, request => request.Status >= 500);
+        // The listener closed while the process was still stopping, not only when it died.
+        Assert.True(aliveWhenRefused, "The first refused connection came only once the process had exited.");
+        Assert.Contains(api.StandardOutput, line => line.Contains("Application is shutting down", StringComparison.Ordinal));
+
+        async Task Loop(string kind, Func<Task<HttpResponseMessage>> send, HttpStatusCode expected)
+        {
+            while (!stopLoad.IsCancellationRequested)
+            {
+                var started = clock.Elapsed;
+                try
+                {
+                    using var response = await send();
+                    // The whole body, so that an answer cut short counts as a failure.
+                    await response.Content.ReadAsByteArrayAsync();
+                    requests.Add(new Outcome(kind, started, clock.Elapsed, (int)response.StatusCode, (int)expected, null));
+                }
+                catch (Exception exception) when (exception is HttpRequestException or IOException or TaskCanceledException)
+                {
+                    requests.Add(new Outcome(kind, started, clock.Elapsed, null, (int)expected, exception.GetType().Name));
+                    // Nobody listens any more: wait a little rather than spin.
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            }
+        }
+
+        async Task<(TimeSpan At, bool ProcessAlive)> ProbeUntilRefusedAsync(Uri address)
+        {
+            while (true)
+            {
+                using var probe = new TcpClient();
+                try
+                {
+                    await probe.ConnectAsync(address.Host, address.Port);
+                }
+                // A connection attempt that meets the listener as it closes is reset rather than refused.
+                catch (SocketException exception) when (exception.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+                {
+                    // Read after the refusal: if the process runs now, it ran when its listener refused.
+                    return (clock.Elapsed, !api.HasExited);
+                }
+
+                await Task.Delay(5);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_shutdown_timeout_is_the_hosts_DOTNET_SHUTDOWNTIMEOUTSECONDS_setting()
+    {
+        // One login at a cost that takes several seconds, and a timeout shorter than that: the app stops waiting for
+        // the request when the timeout is up, as an orchestrator's SIGKILL would stop the app at the end of its grace.
+        var environment = Environment();
+        environment["Auth__BcryptWorkFactor"] = "16";
+        environment["DOTNET_SHUTDOWNTIMEOUTSECONDS"] = "1";
+        await using var api = await ServingApi.StartAsync(environment);
+        var email = ApiClient.NewEmail("timeout");
+        ApiClient.Remember(api.Client, _database);
+        await api.Client.RegisterConfirmedAsync(email);
+        var clock = Stopwatch.StartNew();
+        var login = api.Client.LoginAsync(email);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        var signalled = clock.Elapsed;
+        api.Terminate();
+        var exitCode = await api.ExitCodeAsync(TimeSpan.FromSeconds(20));
+        var exited = clock.Elapsed;
+        var answer = await Record.ExceptionAsync(() => login);
+        output.WriteLine($"SIGTERM to exit with a 1 s timeout and a login in flight: {(exited - signalled).TotalMilliseconds:F0} ms; the login: {answer?.GetType().Name ?? "answered"}.");
+
+        Assert.Equal(0, exitCode);
+        // The timeout, then at most the second Kestrel gives aborted connections to close (a BCrypt hash in progress
+        // does not notice an abort), then the process's own exit.
+        Assert.True(exited - signalled < TimeSpan.FromSeconds(4), $"The process took {exited - signalled} to exit.");
+        Assert.IsType<HttpRequestException>(answer);
+    }
+
+    [Fact]
+    public async Task A_telemetry_collector_that_never_answers_does_not_hold_the_exit()
+    {
+        // Accepts connections and reads nothing: every export to it waits for its own timeout.
+        using var collector = new TcpListener(IPAddress.Loopback, 0);
+        collector.Start();
+        var accepted = new List<TcpClient>();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    accepted.Add(await collector.AcceptTcpClientAsync());
+                }
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        var environment = Environment();
+        environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{((IPEndPoint)collector.LocalEndpoint).Port}";
+        await using var api = await ServingApi.StartAsync(environment);
+        for (var i = 0; i < 20; i++)
+        {
+            using var _ = await api.Client.GetAsync("/.well-known/jwks.json");
+        }
+
+        var clock = Stopwatch.StartNew();
+        api.Terminate();
+        var exitCode = await api.ExitCodeAsync(ShutdownTimeout + TimeSpan.FromSeconds(30));
+        var exited = clock.Elapsed;
+        output.WriteLine($"SIGTERM to exit with a collector that never answers: {exited.TotalMilliseconds:F0} ms ({accepted.Count} connection(s) to it).");
+        collector.Stop();
+        await accepting;
+        accepted.ForEach(connection => connection.Dispose());
+
+        Assert.Equal(0, exitCode);
+        // The SDK alone would wait up to 5 s for each of traces, metrics and logs (about 15 s); the app gives them 2 s
+        // together, and the rest is the process's own exit on a busy machine.
+        Assert.True(exited < TimeSpan.FromSeconds(8), $"The process took {exited} to exit.");
+    }
+
+    [Fact]
+    public async Task An_email_in_the_middle_of_its_send_at_SIGTERM_is_delivered_exactly_once()
+    {
+        var recipient = ApiClient.NewEmail("stopping");
+        // The server keeps the message's DATA a while before it answers: the sender is in the middle of the send.
+        var hold = TimeSpan.FromSeconds(3);
+        _mail.HoldData(hold);
+        var clock = Stopwatch.StartNew();
+        using (var first = ApiProcess.Launch(Environment()))
+        {
+            await TestOutbox.EventuallyAsync(() => Task.FromResult(first.Output.Contains("Application started", StringComparison.Ordinal)), "the process started", TimeSpan.FromSeconds(30));
+            await TestOutbox.InsertAsync(_database, [recipient], TestOutbox.Notice("Stopping", "in the middle of a send"));
+            await _mail.WaitUntilHoldingAsync(TimeSpan.FromSeconds(20));
+
+            var signalled = clock.Elapsed;
+            first.Terminate();
+            var exitCode = await first.ExitCodeAsync(ShutdownTimeout + TimeSpan.FromSeconds(5));
+            var exited = clock.Elapsed;
+            output.WriteLine($"SIGTERM to exit with a send in progress: {(exited - signalled).TotalMilliseconds:F0} ms (the server held the DATA for {hold.TotalSeconds} s).");
+
+            Assert.Equal(0, exitCode);
+            // The process waited for the send and recorded it before it exited.
+            Assert.Single(_mail.MessagesTo(recipient));
+            Assert.Equal(("Sent", 1), await StatusAndAttemptsAsync(recipient));
+            Assert.Contains("Sent email", first.Output, StringComparison.Ordinal);
+        }
+
+        // The next process on the same database has nothing left to send, and sends nothing again.
+        _mail.HoldData(TimeSpan.Zero);
+        using var next = ApiProcess.Launch(Environment());
+        await TestOutbox.EventuallyAsync(() => Task.FromResult(next.Output.Contains("Application started", StringComparison.Ordinal)), "the next process started", TimeSpan.FromSeconds(30));
+        var marker = ApiClient.NewEmail("after-restart");
+        await TestOutbox.InsertAsync(_database, [marker], TestOutbox.Notice("After", "the restart"));
+        // Once the next process has sent a later message, it has looked at the whole outbox.
+        await _mail.NextMessageToAsync(marker, TimeSpan.FromSeconds(30));
+        await _mail.AssertNoMoreMessagesToAsync(recipient, expected: 1, wait: TimeSpan.FromSeconds(1));
+        Assert.Equal(("Sent", 1), await StatusAndAttemptsAsync(recipient));
+    }
+
+    [Fact]
+    public async Task An_email_whose_server_never_answers_holds_the_stop_no_longer_than_the_SMTP_timeout_and_is_delivered_once_after_restart()
+    {
+        var recipient = ApiClient.NewEmail("unanswered");
+        _mail.HoldData(TimeSpan.FromSeconds(60));
+        var clock = Stopwatch.StartNew();
+        using (var first = ApiProcess.Launch(Environment()))
+        {
+            await TestOutbox.EventuallyAsync(() => Task.FromResult(first.Output.Contains("Application started", StringComparison.Ordinal)), "the process started", TimeSpan.FromSeconds(30));
+            await TestOutbox.InsertAsync(_database, [recipient], TestOutbox.Notice("Unanswered", "until the SMTP timeout"));
+            await _mail.WaitUntilHoldingAsync(TimeSpan.FromSeconds(20));
+            var holding = clock.Elapsed;
+            await Task.Delay(TimeSpan.FromSeconds(2));
+
+            var signalled = clock.Elapsed;
+            first.Terminate();
+            var exitCode = await first.ExitCodeAsync(ShutdownTimeout + TimeSpan.FromSeconds(5));
+            var exited = clock.Elapsed;
+            output.WriteLine($"SIGTERM to exit with a mail server that never answers: {(exited - signalled).TotalMilliseconds:F0} ms " +
+                $"({(exited - holding).TotalMilliseconds:F0} ms after the server began holding the message).");
+
+            Assert.Equal(0, exitCode);
+            // The wait for the server's answer ends at the SMTP timeout (20 s after it began), well within the host's
+            // shutdown timeout: the sender, not the host, ends the attempt, so the row records it.
+            Assert.InRange(exited - holding, TimeSpan.FromSeconds(19), ShutdownTimeout);
+            Assert.Equal(("Pending", 1), await StatusAndAttemptsAsync(recipient));
+            Assert.Equal("timeout", (await TestOutbox.RowAsync(_database, recipient))?.LastError);
+            Assert.Empty(_mail.MessagesTo(recipient));
+        }
+
+        _mail.HoldData(TimeSpan.Zero);
+        using var next = ApiProcess.Launch(Environment());
+        await _mail.NextMessageToAsync(recipient, TimeSpan.FromSeconds(30));
+        await _mail.AssertNoMoreMessagesToAsync(recipient, expected: 1, wait: TimeSpan.FromSeconds(1));
+        Assert.Equal(("Sent", 2), await StatusAndAttemptsAsync(recipient));
+    }
+
+    private async Task<(string Status, int Attempts)> StatusAndAttemptsAsync(string recipient) =>
+        (await TestOutbox.RowAsync(_database, recipient)) is { } row ? (row.Status, row.Attempts) : ("none", 0);
+
+    private sealed record Outcome(string Kind, TimeSpan Started, TimeSpan Ended, int? Status, int Expected, string? Failure);
+
+    /// <summary>A production process on the test database, sending to the test SMTP server, polling often.</summary>
+    private Dictionary<string, string?> Environment()
+    {
+        var environment = ApiProcess.Production(
+            ("ASPNETCORE_URLS", "http://127.0.0.1:0"),
+            ("ConnectionStrings__Postgres", _database.ConnectionString),
+            ("RateLimiting__PermitLimit", "100000"),
+            ("Email__Sender__PollInterval", "00:00:00.200"),
+            ("Email__Sender__FirstRetryDelay", "00:00:01"));
+        foreach (var (key, value) in ApiProcess.AsEnvironment(_mail.Settings))
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using Contoso.Orders.Api.Tests.Infrastructure;
+using Contoso.Orders.Api.Users;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Xunit.Abstractions;
+
+namespace Contoso.Orders.Api.Tests.Replicas;
+
+/// <summary>
+/// "Several replicas": a change to a user on one replica, or in the database itself, is refused on every replica
+/// within a second, although each keeps its users in memory (<see cref="UserCache"/>).
+/// </summary>
+[Collection(ReplicaCollection.Name)]
+public sealed class ReplicaRevocationTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private ApiReplicas _replicas = null!;
+
+    public async Task InitializeAsync() => _replicas = await ApiReplicas.StartAsync(count: 3);
+
+    public async Task DisposeAsync() => await _replicas.DisposeAsync();
+
+    [Fact]
+    public async Task A_password_change_on_one_replica_is_refused_on_every_other_within_a_second()
+    {
+        var token = await _replicas[0].AccessTokenForNewUserAsync();
+        await _replicas.WarmAsync(token);
+
+        var changed = await _replicas[0].ChangePasswordAsync(token, ApiClient.Password, "a new password of some length");
+        var since = Stopwatch.StartNew();
+
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        // The replica that made the change refuses the old token at once, before any announcement could arrive.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _replicas[0].GetMeAsync(token)).StatusCode);
+        await Revocation.AssertRefusedWithinBoundAsync(_replicas.Others(0), token, since, output, "password change");
+    }
+
+    [Fact]
+    public async Task A_password_reset_through_the_email_link_is_refused_on_every_replica_within_a_second()
+    {
+        var (email, tokens) = await _replicas[0].RegisterAndLoginAsync();
+        var token = tokens.GetProperty("accessToken").GetString()!;
+        await _replicas.WarmAsync(token);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _replicas[0].ForgotPasswordAsync(email)).StatusCode);
+        var resetToken = await CommittedAsync(AccountFlows.TokenIn(await _replicas.Mail.NextMessageToAsync(email), AccountFlows.ResetPage));
+        var reset = await _replicas[0].ResetPasswordAsync(resetToken, "a new password of some length");
+        var since = Stopwatch.StartNew();
+
+        Assert.Equal(HttpStatusCode.NoContent, reset.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _replicas[0].GetMeAsync(token)).StatusCode);
+        await Revocation.AssertRefusedWithinBoundAsync(_replicas.Others(0), token, since, output, "password reset");
+    }
+
+    [Fact]
+    public async Task A_change_made_in_sql_reaches_every_replica_within_a_second()
+    {
+        var token = await _replicas[0].AccessTokenForNewUserAsync();
+        await _replicas.WarmAsync(token);
+
+        await _replicas.Database.ExecuteAsync($"UPDATE users SET is_active = false WHERE id = '{UserIdOf(token)}'");
+        var since = Stopwatch.StartNew();
+
+        await Revocation.AssertRefusedWithinBoundAsync(Enumerable.Range(0, _replicas.Count).Select(i => _replicas[i]), token, since, output, "deactivation in SQL");
+    }
+
+    [Fact]
+    public async Task A_change_the_database_does_not_announce_is_served_no_longer_than_the_cache_lifetime()
+    {
+        var token = await _replicas[1].AccessTokenForNewUserAsync();
+        // The user's first check on this replica: it reads the row and keeps it from now on.
+        var cachedFrom = Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.OK, (await _replicas[1].GetMeAsync(token)).StatusCode);
+
+        // The trigger off for this one transaction (DDL is transactional; no other session sees it off): the change is
+        // made, and nobody hears of it.
+        await _replicas.Database.ExecuteAsync(
+            "BEGIN; ALTER TABLE users DISABLE TRIGGER users_announce_change; "
+            + $"UPDATE users SET is_active = false WHERE id = '{UserIdOf(token)}'; "
+            + "ALTER TABLE users ENABLE TRIGGER users_announce_change; COMMIT;");
+
+        // Unannounced, the change is not seen at first: the cached row answers.
+        Assert.Equal(HttpStatusCode.OK, (await _replicas[1].GetMeAsync(token)).StatusCode);
+        var refusedAfter = await Revocation.FirstRefusalAsync(_replicas[1], token, cachedFrom, UserCache.Lifetime + TimeSpan.FromSeconds(5));
+        output.WriteLine($"unannounced deactivation: first 401 {Revocation.Milliseconds(refusedAfter)} after the row was cached (lifetime {UserCache.Lifetime.TotalSeconds} s)");
+        Assert.True(refusedAfter <= UserCache.Lifetime + TimeSpan.FromSeconds(1), $"The cached row was served for {Revocation.Milliseconds(refusedAfter)}.");
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await _replicas[1].GetMeAsync(token)).StatusCode);
+        }
+    }
+
+    private static Guid UserIdOf(string token) => Guid.Parse(new JsonWebToken(token).Subject);
+
+    /// <summary>The emailed token once its row is committed (the sender commits it after the mail server took the email).</summary>
+    private async Task<string> CommittedAsync(string token)
+    {
+        var hashHex = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await _replicas.Database.ScalarAsync<long>($"SELECT count(*) FROM account_tokens WHERE token_hash = decode('{hashHex}', 'hex')") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The emailed token was never committed.");
+            await Task.Delay(10);
+        }
+
+        return token;
+    }
+}
