@@ -43,7 +43,7 @@ public sealed class ReplicaRevocationTests(ITestOutputHelper output) : IAsyncLif
         await _replicas.WarmAsync(token);
 
         Assert.Equal(HttpStatusCode.Accepted, (await _replicas[0].ForgotPasswordAsync(email)).StatusCode);
-        var resetToken = await CommittedAsync(AccountFlows.TokenIn(await _replicas.Mail.NextMessageToAsync(email), AccountFlows.ResetPage));
+        var resetToken = await CommittedAsync(AccountFlows.TokenIn(await _replicas.Mail.NextMessageLinkingToAsync(email, AccountFlows.ResetPage), AccountFlows.ResetPage));
         var reset = await _replicas[0].ResetPasswordAsync(resetToken, "a new password of some length");
         var since = Stopwatch.StartNew();
 
