@@ -12,13 +12,9 @@ namespace Contoso.Orders.Api.Tests.Replicas;
 /// within a second, although each keeps its users in memory (<see cref="UserCache"/>).
 /// </summary>
 [Collection(ReplicaCollection.Name)]
-public sealed class ReplicaRevocationTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ReplicaRevocationTests(SharedReplicas shared, ITestOutputHelper output) : IClassFixture<SharedReplicas>
 {
-    private ApiReplicas _replicas = null!;
-
-    public async Task InitializeAsync() => _replicas = await ApiReplicas.StartAsync(count: 3);
-
-    public async Task DisposeAsync() => await _replicas.DisposeAsync();
+    private readonly ApiReplicas _replicas = shared.Replicas;
 
     [Fact]
     public async Task A_password_change_on_one_replica_is_refused_on_every_other_within_a_second()

@@ -90,3 +90,19 @@ public sealed class ApiReplicas : IAsyncDisposable
         await Database.DisposeAsync();
     }
 }
+
+/// <summary>
+/// Three replicas started once for all the tests of a class, which each make users of their own: starting processes
+/// is what these tests spend most of their time on.
+/// </summary>
+public class SharedReplicas : IAsyncLifetime
+{
+    public ApiReplicas Replicas { get; private set; } = null!;
+
+    /// <summary>Settings of every replica, over those of <see cref="ApiReplicas.StartAsync"/>.</summary>
+    protected virtual (string Key, string Value)[] Settings => [];
+
+    public async Task InitializeAsync() => Replicas = await ApiReplicas.StartAsync(3, Settings);
+
+    public async Task DisposeAsync() => await Replicas.DisposeAsync();
+}

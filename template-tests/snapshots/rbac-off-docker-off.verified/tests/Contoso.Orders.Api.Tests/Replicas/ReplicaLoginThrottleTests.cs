@@ -11,17 +11,18 @@ namespace Contoso.Orders.Api.Tests.Replicas;
 /// account and one that has none. The replicas run with the default limit (5) and window (15 minutes).
 /// </summary>
 [Collection(ReplicaCollection.Name)]
-public sealed class ReplicaLoginThrottleTests : IAsyncLifetime
+public sealed class ReplicaLoginThrottleTests(ReplicaLoginThrottleTests.Replicas shared) : IClassFixture<ReplicaLoginThrottleTests.Replicas>
 {
     private const int Limit = 5;
     private static readonly int WindowSeconds = (int)new Configuration.AuthSettings().FailedLoginWindow.TotalSeconds;
 
-    private ApiReplicas _replicas = null!;
+    private readonly ApiReplicas _replicas = shared.Replicas;
 
-    // The least cost production accepts, so that the failures take little time.
-    public async Task InitializeAsync() => _replicas = await ApiReplicas.StartAsync(count: 3, ("Auth__BcryptWorkFactor", "10"));
-
-    public async Task DisposeAsync() => await _replicas.DisposeAsync();
+    public sealed class Replicas : SharedReplicas
+    {
+        // The least cost production accepts, so that the failures take little time.
+        protected override (string Key, string Value)[] Settings => [("Auth__BcryptWorkFactor", "10")];
+    }
 
     [Fact]
     public async Task Failures_spread_over_the_replicas_throttle_the_email_on_every_replica_and_no_other_email()
