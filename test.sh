@@ -5,7 +5,8 @@
 #      compare it with its reviewed snapshot, build it with warnings as errors and run its tests.
 # PostgreSQL: uses TEST_POSTGRES (an Npgsql connection string to a server whose user may create databases) when it
 # is set; otherwise starts a throwaway server on loopback and removes it afterwards.
-# Results: TRX files under TEST_RESULTS_DIR (default artifacts/test-results); the last line gives the totals.
+# Results: TRX files under TEST_RESULTS_DIR (default artifacts/test-results); a table of how long each phase took
+# (scripts/phase-table.sh; .ci/run adds its install time through INSTALL_SECONDS); the last line gives the totals.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -25,14 +26,24 @@ if [ -z "${TEST_POSTGRES:-}" ]; then
   echo "Started a throwaway PostgreSQL on 127.0.0.1:$port"
 fi
 
+phase() { printf '%s\t%d\n' "$1" "$2" >>"$results/phases.tsv"; }
+[ -n "${INSTALL_SECONDS:-}" ] && phase "install (.ci/run)" "$INSTALL_SECONDS"
+
 started=$(date +%s)
 status=0
-dotnet test content/AuthTemplate.slnx \
+dotnet build content/AuthTemplate.slnx -tl:off -nologo -v q || status=1
+phase "template source: build" $(( $(date +%s) - started ))
+mark=$(date +%s)
+dotnet test content/AuthTemplate.slnx --no-build \
   --logger "trx;LogFileName=content.trx" --results-directory "$results/content" || status=1
+phase "template source: suite (all features on)" $(( $(date +%s) - mark ))
+mark=$(date +%s)
 dotnet test template-tests/AuthTemplate.TemplateTests/AuthTemplate.TemplateTests.csproj \
   --logger "trx;LogFileName=template-tests.trx" --logger "console;verbosity=normal" \
   --results-directory "$results/template-tests" || status=1
+phase "template tests, in all (the phases below overlap it)" $(( $(date +%s) - mark ))
 echo "Test run took $(( $(date +%s) - started ))s"
 
+scripts/phase-table.sh "$results" || true
 scripts/count-test-results.sh "$results" || status=1
 exit $status

@@ -86,7 +86,7 @@ public sealed partial class DockerTests
     public async Task The_rehearsed_image_migrates_serves_and_reports_healthy_then_unhealthy_without_postgres(Variant variant)
     {
         var generated = await TemplateRun.Current.Generated(variant);
-        await TemplateRun.Current.InPipelineSlotAsync(() => RehearseAsync(generated));
+        await TemplateRun.Current.InPipelineSlotAsync($"{variant.Scenario}: image rehearsal", () => RehearseAsync(generated));
     }
 
     static async Task<bool> RehearseAsync(GeneratedVariant generated)

@@ -62,7 +62,7 @@ public sealed partial class EfToolTests(ConventionalPostgres postgres, ITestOutp
 
         // JSON, each output line prefixed by its kind (data:, info:, error:), so that the listing can be told apart.
         string[] listMigrations = ["ef", "migrations", "list", "--project", api, "--no-build", "--json", "--prefix-output"];
-        await TemplateRun.Current.InPipelineSlotAsync(async () =>
+        await TemplateRun.Current.InPipelineSlotAsync($"{variant.Scenario}: dotnet ef commands", async () =>
         {
             async Task<CommandResult> Step(string what, params string[] arguments)
             {

@@ -52,7 +52,7 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
             output.WriteLine($"ConnectionStrings__Postgres={environment["ConnectionStrings__Postgres"]}");
         }
 
-        await TemplateRun.Current.InPipelineSlotAsync(async () =>
+        await TemplateRun.Current.InPipelineSlotAsync($"{variant.Scenario}: README walkthrough", async () =>
         {
             async Task<CommandResult> Bash(string what, string script)
             {

@@ -13,9 +13,10 @@ public sealed class VariantStepFailedException(string message) : Exception(messa
 
 /// <summary>
 /// Shared by all tests of one test run: packs the template once, installs it into a fresh isolated hive, and
-/// instantiates each variant once. Each variant then has one pipeline, build then the generated tests, holding one
-/// of a bounded number of slots (TEMPLATE_TESTS_PARALLELISM, default 1); asking for any variant's build or tests
-/// starts every pipeline, that variant's first.
+/// instantiates each variant once. Each variant then has one pipeline, its build and, for the variants that run
+/// their own suite (<see cref="Variants.RunsOwnSuite"/>), its tests, each step holding one of a bounded number of
+/// slots (TEMPLATE_TESTS_PARALLELISM, default 1) that every other heavy step holds too; asking for any variant's
+/// build or tests starts every pipeline, that variant's first.
 /// Each step is a cached task, so a test only awaits its variant's step.
 /// </summary>
 public sealed class TemplateRun
@@ -48,6 +49,7 @@ public sealed class TemplateRun
         CliHomeDirectory = Path.Combine(RunDirectory, "cli-home");
         var resultsRoot = Environment.GetEnvironmentVariable("TEST_RESULTS_DIR");
         ResultsDirectory = string.IsNullOrWhiteSpace(resultsRoot) ? Path.Combine(RunDirectory, "results") : Path.GetFullPath(resultsRoot);
+        Directory.CreateDirectory(ResultsDirectory);
 
         var parallelism = int.TryParse(Environment.GetEnvironmentVariable(ParallelismVariable), out var configured) && configured > 0
             ? configured
@@ -84,20 +86,35 @@ public sealed class TemplateRun
     }
 
     /// <summary>
-    /// Runs work as heavy as a variant's build (a publish, a server) in one of the pipeline slots, so that it does not
-    /// compete for the cores with the builds.
+    /// Runs work as heavy as a variant's build (a publish, a server, a test suite) in one of the pipeline slots, so
+    /// that it does not compete for the cores with the builds; its duration is recorded as the phase
+    /// <paramref name="phase"/>.
     /// </summary>
-    public async Task<T> InPipelineSlotAsync<T>(Func<Task<T>> work)
+    public async Task<T> InPipelineSlotAsync<T>(string phase, Func<Task<T>> work)
     {
         await pipelineSlots.WaitAsync();
+        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             return await work();
         }
         finally
         {
+            RecordPhase(phase, started.Elapsed);
             pipelineSlots.Release();
         }
+    }
+
+    /// <summary>
+    /// Appends a phase and its duration to <c>phases.tsv</c> in the results folder, which <c>test.sh</c> prints as the
+    /// run's table of durations.
+    /// </summary>
+    public void RecordPhase(string phase, TimeSpan duration)
+    {
+        Log($"phase {phase}: {duration.TotalSeconds:F1} s");
+        lock (logLock)
+            File.AppendAllText(Path.Combine(ResultsDirectory, "phases.tsv"),
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"template tests: {phase}\t{duration.TotalSeconds:F0}\n"), Encoding.UTF8);
     }
 
     /// <summary>A folder under the run directory that does not exist yet.</summary>
@@ -139,13 +156,16 @@ public sealed class TemplateRun
     async Task<GeneratedVariant> GenerateAsync(Variant variant)
     {
         await installation.Value;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var directory = Path.Combine(RunDirectory, variant.Scenario, variant.Name);
         var result = await RunTemplateEngineAsync(
             ["new", "authapi", "-n", variant.Name, "-o", directory, .. variant.Args, .. Variants.Pins,
              "--debug:custom-hive", HiveDirectory, "--no-update-check"]);
         if (!result.Succeeded)
             throw new VariantStepFailedException(result.Describe($"[{variant.Scenario}] Instantiating the template failed."));
-        return new GeneratedVariant(variant, directory, result, FileTree.Read(directory));
+        var generated = new GeneratedVariant(variant, directory, result, FileTree.Read(directory));
+        RecordPhase($"{variant.Scenario}: generate", started.Elapsed);
+        return generated;
     }
 
     /// <summary>Builds the variant, then runs its tests, within one slot; publishes each step's outcome.</summary>
@@ -168,30 +188,26 @@ public sealed class TemplateRun
             return;
         }
 
-        await pipelineSlots.WaitAsync();
         try
         {
-            var build = await RunLoggedAsync(["build", generated.Directory, "-warnaserror", "-tl:off", "-nologo"],
-                generated.Directory, TimeSpan.FromMinutes(15));
+            var build = await InPipelineSlotAsync($"{variant.Scenario}: build", () => RunLoggedAsync(
+                ["build", generated.Directory, "-warnaserror", "-tl:off", "-nologo"], generated.Directory, TimeSpan.FromMinutes(15)));
             pipeline.Build.SetResult(build);
 
-            if (postgresMissing)
+            // The variants whose suite runs elsewhere (the template source's, or a generated CI workflow's) are built only.
+            if (postgresMissing || !Variants.RunsOwnSuite(variant))
                 return;
             if (!build.Succeeded)
                 pipeline.Tests.SetException(new VariantStepFailedException(build.Describe(
                     $"[{variant.Scenario}] The generated tests were not run because the build failed (see Variant_builds_without_warnings).",
                     tailLines: 20)));
             else
-                pipeline.Tests.SetResult(await TestAsync(generated));
+                pipeline.Tests.SetResult(await InPipelineSlotAsync($"{variant.Scenario}: suite", () => TestAsync(generated)));
         }
         catch (Exception exception)
         {
             pipeline.Build.TrySetException(exception);
             pipeline.Tests.TrySetException(exception);
-        }
-        finally
-        {
-            pipelineSlots.Release();
         }
     }
 
@@ -242,7 +258,7 @@ public sealed class TemplateRun
     void Log(string line)
     {
         lock (logLock)
-            File.AppendAllText(Path.Combine(RunDirectory, "commands.log"), $"{DateTime.UtcNow:HH:mm:ss.fff} {line}\n", Encoding.UTF8);
+            File.AppendAllText(Path.Combine(ResultsDirectory, "commands.log"), $"{DateTime.UtcNow:HH:mm:ss.fff} {line}\n", Encoding.UTF8);
     }
 
     static void DeleteRunsOlderThanADay(string runsDirectory)

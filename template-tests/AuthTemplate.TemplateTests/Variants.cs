@@ -66,6 +66,22 @@ public static class Variants
 
     public static bool HasDocker(Variant variant) => !IsOff(variant, "--docker");
 
+    /// <summary>
+    /// Only <c>--refresh-tokens</c> and <c>--rbac</c> change the generated C# (<c>--docker</c> adds files, names change
+    /// identifiers), so the generated suites that tell the variants apart are the four combinations of those two, each
+    /// run once: all on is the template source's own suite (<c>content/</c>), not run again; both off runs through its
+    /// generated CI workflow (<see cref="WorkflowVariant"/>); the two with one of them off run their own <c>dotnet test</c>
+    /// here. Every variant is still generated, compared with its snapshot and built with warnings as errors.
+    /// </summary>
+    public static readonly IReadOnlyList<string> OwnSuites = ["refresh-off", "rbac-off"];
+
+    /// <summary>The variant whose generated CI workflow is run, its test step that combination's suite.</summary>
+    public const string WorkflowVariant = "refresh-off-rbac-off";
+
+    public static bool RunsOwnSuite(Variant variant) => OwnSuites.Contains(variant.Scenario);
+
+    public static TheoryData<Variant> WithOwnSuite => new(All.Where(RunsOwnSuite));
+
     /// <summary>Whether the variant turns the bool option off (every bool option of the template is on by default).</summary>
     public static bool IsOff(Variant variant, string option) =>
         variant.Args.Select((arg, i) => arg == option && i + 1 < variant.Args.Length && variant.Args[i + 1] == "false").Any(off => off);
