@@ -9,10 +9,9 @@ namespace Contoso.Orders.Api.Tests;
 /// port (protobuf, uncompressed, short export intervals): traces, metrics and logs arrive, carry what a platform team
 /// looks for, and carry no secret. Without a collector configured, nothing is sent.
 /// </summary>
+[Collection(ObservedProcessCollection.Name)]
 public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixture<TelemetryTests.ExportingApi>
 {
-    public const string Group = "telemetry";
-
     [Fact]
     public async Task A_failed_logins_trace_holds_its_request_span_and_under_it_the_database_span()
     {
@@ -237,8 +236,6 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
             {
                 await _database.DisposeAsync();
             }
-
-            TestRun.MarkFinished(Group);
         }
     }
 }

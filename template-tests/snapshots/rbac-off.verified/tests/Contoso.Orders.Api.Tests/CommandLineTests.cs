@@ -7,12 +7,9 @@ using Npgsql;
 
 namespace Contoso.Orders.Api.Tests;
 
-public sealed class CommandLineTests : IClassFixture<CommandLineTests.Finished>
+[Collection(CommandCollection.Name)]
+public sealed class CommandLineTests
 {
-    public const string Group = "command-line";
-
-    public sealed class Finished() : FinishedMarker(Group);
-
     [Fact]
     public async Task Migrate_applies_every_migration_to_an_empty_database_and_is_idempotent()
     {

@@ -115,13 +115,5 @@ public sealed class DatabaseOutageTests(ApiFactory api) : IAsyncLifetime
         Assert.True(response.Headers.RetryAfter is not null, "503 answers say when to retry.");
     }
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The app did not recover within 20 seconds of the database coming back.");
-            await Task.Delay(250);
-        }
-    }
+    private static Task EventuallyAsync(Func<Task<bool>> condition) => Patience.UntilAsync(condition, "the app to recover once the database came back");
 }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Xunit.Abstractions;
 
-[assembly: TestCollectionOrderer("Contoso.Orders.Api.Tests.Infrastructure.LogScanRunsLast", "Contoso.Orders.Api.Tests")]
+[assembly: TestCollectionOrderer("Contoso.Orders.Api.Tests.Infrastructure.CollectionOrder", "Contoso.Orders.Api.Tests")]
 
 namespace Contoso.Orders.Api.Tests.Infrastructure;
 
@@ -113,16 +113,24 @@ public sealed class SecretRecorder : IStartupFilter
     }
 }
 
-/// <summary>Starts the collection that scans the run's logs after every other collection.</summary>
-public sealed class LogScanRunsLast : ITestCollectionOrderer
+/// <summary>
+/// Starts the process collections first, in an order that takes the process slots (<see cref="ProcessCollectionFixture"/>)
+/// well: the replicas and the commands beside the in-process tests' busiest part, the stops and crashes (whose
+/// BCrypt-heavy load tests measure a stop) and the observed processes after them. Last, the collection that scans
+/// the run's logs once every other has finished.
+/// </summary>
+public sealed class CollectionOrder : ITestCollectionOrderer
 {
     public const string LastCollection = "log-scan";
 
+    private static readonly string[] ProcessCollections = [ReplicaCollection.Name, CommandCollection.Name, ProcessCollection.Name, ObservedProcessCollection.Name];
+
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
-        testCollections.OrderBy(collection => collection.DisplayName.Contains(LastCollection, StringComparison.Ordinal) ? 1 : 0);
+        testCollections.OrderBy(collection => collection.DisplayName.Contains(LastCollection, StringComparison.Ordinal) ? 1 : 0)
+            .ThenBy(collection => Array.IndexOf(ProcessCollections, collection.DisplayName) is var i and >= 0 ? i : ProcessCollections.Length);
 }
 
-[CollectionDefinition(LogScanRunsLast.LastCollection)]
+[CollectionDefinition(CollectionOrder.LastCollection)]
 public sealed class LogScanCollection;
 
 /// <summary>A fixture whose disposal, after the last test of its collection or class, marks that group finished.</summary>

@@ -10,20 +10,19 @@ namespace Contoso.Orders.Api.Tests.Admin;
 
 /// <summary>"Several replicas": an admin's change on one replica takes effect on every replica within a second.</summary>
 [Collection(ReplicaCollection.Name)]
-public sealed class AdminReplicaTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class AdminReplicaTests(ReplicaCollection.Shared shared, ITestOutputHelper output) : IAsyncLifetime
 {
-    private ApiReplicas _replicas = null!;
+    private readonly ApiReplicas _replicas = shared.Replicas;
     private string _adminToken = null!;
 
     public async Task InitializeAsync()
     {
-        _replicas = await ApiReplicas.StartAsync(count: 3);
         var (email, _) = await _replicas[0].RegisterAndLoginAsync();
         await _replicas.Database.ExecuteAsync($"UPDATE users SET role = 'admin' WHERE normalized_email = '{email}'");
         _adminToken = await AccessTokenAsync(_replicas[0], email);
     }
 
-    public async Task DisposeAsync() => await _replicas.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_deactivation_on_one_replica_is_refused_on_every_other_within_a_second()

@@ -7,13 +7,9 @@ namespace Contoso.Orders.Api.Tests.RefreshTokens;
 
 /// <summary>"Several replicas": logging out everywhere on one replica ends the access tokens on every replica within a second.</summary>
 [Collection(ReplicaCollection.Name)]
-public sealed class RefreshTokenReplicaTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class RefreshTokenReplicaTests(ReplicaCollection.Shared shared, ITestOutputHelper output)
 {
-    private ApiReplicas _replicas = null!;
-
-    public async Task InitializeAsync() => _replicas = await ApiReplicas.StartAsync(count: 3);
-
-    public async Task DisposeAsync() => await _replicas.DisposeAsync();
+    private readonly ApiReplicas _replicas = shared.Replicas;
 
     [Fact]
     public async Task Logout_all_on_one_replica_is_refused_on_every_other_within_a_second()

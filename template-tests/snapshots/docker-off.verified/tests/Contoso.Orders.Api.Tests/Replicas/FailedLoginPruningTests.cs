@@ -35,9 +35,9 @@ public sealed class FailedLoginPruningTests(ITestOutputHelper output) : IAsyncLi
     {
         using var first = ApiProcess.Launch(Environment());
         using var second = ApiProcess.Launch(Environment());
-        await TestOutbox.EventuallyAsync(
+        await Patience.UntilAsync(
             () => Task.FromResult(first.Output.Contains("Application started", StringComparison.Ordinal) && second.Output.Contains("Application started", StringComparison.Ordinal)),
-            "both processes started", TimeSpan.FromSeconds(30));
+            "both processes started");
 
         await using (var holder = new NpgsqlConnection(_database.ConnectionString))
         {
@@ -53,15 +53,15 @@ public sealed class FailedLoginPruningTests(ITestOutputHelper output) : IAsyncLi
                 SELECT sha256(convert_to('lapsed ' || i, 'UTF8')), 5, now() - interval '1 hour' FROM generate_series(1, {Rows}) AS i
                 """);
             var skipsBefore = Count(first, Skipped) + Count(second, Skipped);
-            await TestOutbox.EventuallyAsync(
+            await Patience.UntilAsync(
                 () => Task.FromResult(Count(first, Skipped) >= 2 && Count(second, Skipped) >= 2 && Count(first, Skipped) + Count(second, Skipped) >= skipsBefore + 4),
-                "both processes skipped rounds while the lock was held", TimeSpan.FromSeconds(30));
+                "both processes skipped rounds while the lock was held");
 
             Assert.Equal((long)Rows, await CountRowsAsync());
             Assert.Equal(0, Count(first, Pruned) + Count(second, Pruned));
         }
 
-        await TestOutbox.EventuallyAsync(async () => await CountRowsAsync() == 0, "every lapsed count was pruned", TimeSpan.FromSeconds(30));
+        await Patience.UntilAsync(async () => await CountRowsAsync() == 0, "every lapsed count was pruned");
         // A few more rounds, in which a second pruning of the same rows would show.
         await Task.Delay(TimeSpan.FromSeconds(3));
         var prunedLines = Lines(first, Pruned).Concat(Lines(second, Pruned)).ToList();

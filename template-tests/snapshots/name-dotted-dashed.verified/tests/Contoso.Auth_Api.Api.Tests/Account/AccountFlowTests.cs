@@ -188,7 +188,7 @@ public sealed class AccountFlowTests(ApiFactory api)
         var changeToken = await TokenFromNextMessageAsync(newEmail, ConfirmPage);
 
         await _client.ForgotPasswordAsync(email);
-        var resetToken = await api.CommittedAsync(AccountFlows.TokenIn(await LastMessageWithTokenToAsync(email), ResetPage));
+        var resetToken = await api.Database.CommittedAsync(AccountFlows.TokenIn(await LastMessageWithTokenToAsync(email), ResetPage));
         Assert.Equal(HttpStatusCode.NoContent, (await _client.ResetPasswordAsync(resetToken, NewPassword)).StatusCode);
 
         await (await _client.ConfirmEmailAsync(changeToken)).AssertProblemAsync(HttpStatusCode.BadRequest);

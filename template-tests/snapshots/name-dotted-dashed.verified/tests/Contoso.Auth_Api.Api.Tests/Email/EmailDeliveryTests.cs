@@ -23,7 +23,7 @@ public sealed class EmailDeliveryTests(ApiFactory api)
         Assert.Contains("<h1 style=\"font-size: 1.25em;\">Welcome &lt;aboard&gt;</h1>", message.HtmlBody);
         Assert.Equal("multipart/alternative", message.Body?.ContentType.MimeType);
         // The row is marked sent in the transaction that claimed it, which commits just after the send.
-        await TestOutbox.EventuallyAsync(async () => (await TestOutbox.RowAsync(api.Database, recipient))?.Status == "Sent", "the row is marked sent");
+        await Patience.UntilAsync(async () => (await TestOutbox.RowAsync(api.Database, recipient))?.Status == "Sent", "the row is marked sent");
         Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE email = '{recipient}'"));
     }
 
@@ -49,7 +49,7 @@ public sealed class EmailDeliveryTests(ApiFactory api)
 
         await isolated.Factory.Services.QueueWithChangeAsync(recipient, TestOutbox.Notice("Soon", "at once"));
 
-        await isolated.Factory.Mail.NextMessageToAsync(recipient, TimeSpan.FromSeconds(5));
+        await isolated.Factory.Mail.NextMessageToAsync(recipient);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class EmailDeliveryTests(ApiFactory api)
 
         await api.Services.QueueWithChangeAsync(recipient, TestOutbox.Notice("Log check", secret));
         await api.Mail.NextMessageToAsync(recipient);
-        await TestOutbox.EventuallyAsync(async () => (await TestOutbox.RowAsync(api.Database, recipient))?.Status == "Sent", "the row is marked sent");
+        await Patience.UntilAsync(async () => (await TestOutbox.RowAsync(api.Database, recipient))?.Status == "Sent", "the row is marked sent");
 
         var id = await api.Database.ScalarAsync<Guid>($"SELECT id FROM email_outbox WHERE recipient = '{recipient}'");
         var logs = api.Logs.Text;
@@ -80,7 +80,7 @@ public sealed class EmailDeliveryTests(ApiFactory api)
             var recipient = ApiClient.NewEmail("pickup");
 
             await isolated.Factory.Services.QueueWithChangeAsync(recipient, TestOutbox.Notice("Picked up", "from a file"));
-            await TestOutbox.EventuallyAsync(() => Task.FromResult(Directory.GetFiles(directory, "*.eml").Length == 1), "the .eml file is written");
+            await Patience.UntilAsync(() => Task.FromResult(Directory.GetFiles(directory, "*.eml").Length == 1), "the .eml file is written");
             var message = await MimeMessage.LoadAsync(Directory.GetFiles(directory, "*.eml").Single());
 
             Assert.Equal(recipient, Assert.Single(message.To.Mailboxes).Address);

@@ -92,8 +92,9 @@ public sealed class ApiReplicas : IAsyncDisposable
 }
 
 /// <summary>
-/// Three replicas started once for all the tests of a class, which each make users of their own: starting processes
-/// is what these tests spend most of their time on.
+/// Three replicas with settings of their own (see <see cref="ReplicaCollection.Shared"/> for the usual ones), started
+/// once for all the tests of a class, which each make users of their own: starting processes is what these tests
+/// spend most of their time on.
 /// </summary>
 public class SharedReplicas : IAsyncLifetime
 {

@@ -57,15 +57,4 @@ public static class TestOutbox
         var parts = JsonSerializer.Deserialize<JsonElement[]>(json)!;
         return (parts[0].GetString()!, parts[1].GetInt32(), parts[2].ValueKind == JsonValueKind.Null ? null : parts[2].GetString());
     }
-
-    /// <summary>Polls until the condition holds, failing with <paramref name="what"/> after the timeout (20 seconds unless given).</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -37,7 +37,7 @@ public sealed class EmailProcessTests(ITestOutputHelper output) : IAsyncLifetime
         using (var crashing = ApiProcess.Launch(Environment()))
         {
             await TestOutbox.InsertAsync(_database, [recipient], TestOutbox.Notice("Survives", "a crash"));
-            await TestOutbox.EventuallyAsync(async () => (await TestOutbox.RowAsync(_database, recipient))?.Attempts >= 1, "the first process tried to send");
+            await Patience.UntilAsync(async () => (await TestOutbox.RowAsync(_database, recipient))?.Attempts >= 1, "the first process tried to send");
 
             crashing.Kill();
         }
@@ -45,7 +45,7 @@ public sealed class EmailProcessTests(ITestOutputHelper output) : IAsyncLifetime
         _mail.Start();
         using var next = ApiProcess.Launch(Environment());
 
-        await _mail.NextMessageToAsync(recipient, TimeSpan.FromSeconds(30));
+        await _mail.NextMessageToAsync(recipient);
         await _mail.AssertNoMoreMessagesToAsync(recipient, expected: 1, wait: TimeSpan.FromSeconds(1.5));
         Assert.Equal("Sent", (await TestOutbox.RowAsync(_database, recipient))?.Status);
     }
@@ -58,13 +58,13 @@ public sealed class EmailProcessTests(ITestOutputHelper output) : IAsyncLifetime
         using var first = ApiProcess.Launch(Environment());
         using var second = ApiProcess.Launch(Environment());
         // Both senders are polling before the messages appear, so that both compete for them.
-        await TestOutbox.EventuallyAsync(
+        await Patience.UntilAsync(
             () => Task.FromResult(first.Output.Contains("Application started", StringComparison.Ordinal) && second.Output.Contains("Application started", StringComparison.Ordinal)),
-            "both processes started", TimeSpan.FromSeconds(30));
+            "both processes started");
 
         await TestOutbox.InsertAsync(_database, recipients, TestOutbox.Notice("One of many", "exactly once"));
 
-        await TestOutbox.EventuallyAsync(() => Task.FromResult(recipients.All(recipient => _mail.MessagesTo(recipient).Count > 0)), "every message arrived", TimeSpan.FromSeconds(30));
+        await Patience.UntilAsync(() => Task.FromResult(recipients.All(recipient => _mail.MessagesTo(recipient).Count > 0)), "every message arrived");
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.All(recipients, recipient => Assert.Single(_mail.MessagesTo(recipient)));
         Assert.Equal(count, _mail.Messages.Count);
@@ -82,16 +82,16 @@ public sealed class EmailProcessTests(ITestOutputHelper output) : IAsyncLifetime
         var environment = Environment();
         environment["ConnectionStrings__Postgres"] = server.ConnectionString;
         using var app = ApiProcess.Launch(environment);
-        await TestOutbox.EventuallyAsync(() => Task.FromResult(app.Output.Contains("Application started", StringComparison.Ordinal)), "the process started", TimeSpan.FromSeconds(30));
+        await Patience.UntilAsync(() => Task.FromResult(app.Output.Contains("Application started", StringComparison.Ordinal)), "the process started");
 
         proxy.Refuse();
-        await TestOutbox.EventuallyAsync(() => Task.FromResult(app.Output.Contains("The email outbox is unreachable", StringComparison.Ordinal)), "the sender noticed the outage");
+        await Patience.UntilAsync(() => Task.FromResult(app.Output.Contains("The email outbox is unreachable", StringComparison.Ordinal)), "the sender noticed the outage");
         proxy.Restore();
         var recipient = ApiClient.NewEmail("after-outage");
         await TestOutbox.InsertAsync(_database, [recipient], TestOutbox.Notice("After", "the outage"));
 
-        await _mail.NextMessageToAsync(recipient, TimeSpan.FromSeconds(45));
-        await TestOutbox.EventuallyAsync(() => Task.FromResult(app.Output.Contains("The email outbox is reachable again", StringComparison.Ordinal)), "the sender logged its recovery");
+        await _mail.NextMessageToAsync(recipient);
+        await Patience.UntilAsync(() => Task.FromResult(app.Output.Contains("The email outbox is reachable again", StringComparison.Ordinal)), "the sender logged its recovery");
         Assert.False(app.HasExited);
     }
 

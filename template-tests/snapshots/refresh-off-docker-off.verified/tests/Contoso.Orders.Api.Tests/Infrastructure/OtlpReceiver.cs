@@ -64,16 +64,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, or fails saying what did not arrive.</summary>
-    public async Task WaitForAsync(Func<OtlpReceiver, bool> condition, string what, TimeSpan? patience = null)
-    {
-        var deadline = DateTime.UtcNow + (patience ?? TimeSpan.FromSeconds(30));
-        while (!condition(this))
-        {
-            Assert.True(DateTime.UtcNow < deadline,
-                $"No {what} arrived within {patience ?? TimeSpan.FromSeconds(30)} ({Spans.Count} spans, {Metrics.Count} metrics, {Logs.Count} log records so far).");
-            await Task.Delay(100);
-        }
-    }
+    public Task WaitForAsync(Func<OtlpReceiver, bool> condition, string what) =>
+        Patience.UntilAsync(() => condition(this), $"{what} to arrive");
 
     public async ValueTask DisposeAsync()
     {

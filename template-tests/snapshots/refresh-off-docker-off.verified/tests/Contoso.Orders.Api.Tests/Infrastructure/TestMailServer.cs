@@ -70,7 +70,7 @@ public sealed partial class TestMailServer : IAsyncDisposable
 
     /// <summary>
     /// The next message for the address that no earlier call returned: one already received, or the first to arrive
-    /// within the timeout (10 seconds unless given). Successive calls return successive messages.
+    /// within the timeout (<see cref="Patience.Limit"/> unless given). Successive calls return successive messages.
     /// </summary>
     public Task<MimeMessage> NextMessageToAsync(string address, TimeSpan? timeout = null)
     {
@@ -88,7 +88,7 @@ public sealed partial class TestMailServer : IAsyncDisposable
             _waiters.Add(waiter);
         }
 
-        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        var limit = timeout ?? Patience.Limit;
         return WaitAsync(waiter, limit);
     }
 
@@ -114,11 +114,11 @@ public sealed partial class TestMailServer : IAsyncDisposable
     }
 
     /// <summary>Completes when the server begins holding a message's DATA (see <see cref="HoldData"/>).</summary>
-    public Task WaitUntilHoldingAsync(TimeSpan? timeout = null)
+    public Task WaitUntilHoldingAsync()
     {
         lock (_lock)
         {
-            return _holding.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+            return Patience.ForAsync(_holding.Task, "the mail server to begin holding a message");
         }
     }
 

@@ -5,13 +5,9 @@ namespace Contoso.Orders.Api.Tests.Replicas;
 
 /// <summary>"Several replicas": every replica is stateless, so a token one of them issues is good on every other.</summary>
 [Collection(ReplicaCollection.Name)]
-public sealed class ReplicaTokenTests : IAsyncLifetime
+public sealed class ReplicaTokenTests(ReplicaCollection.Shared shared)
 {
-    private ApiReplicas _replicas = null!;
-
-    public async Task InitializeAsync() => _replicas = await ApiReplicas.StartAsync(count: 3);
-
-    public async Task DisposeAsync() => await _replicas.DisposeAsync();
+    private readonly ApiReplicas _replicas = shared.Replicas;
 
     [Fact]
     public async Task A_token_issued_by_one_replica_is_accepted_by_every_other()

@@ -33,11 +33,15 @@ public static partial class AccountFlows
 
     /// <summary>The token of the next email to the address, once it can be used (see <see cref="CommittedAsync"/>).</summary>
     public static async Task<string> TokenFromNextMessageAsync(this ApiFactory api, string address, string page) =>
-        await api.CommittedAsync(TokenIn(await api.Mail.NextMessageToAsync(address), page));
+        await api.Database.CommittedAsync(TokenIn(await api.Mail.NextMessageToAsync(address), page));
 
     /// <summary>The token of the next email to the address that links to the page, passing over emails before it.</summary>
     public static async Task<string> TokenFromNextLinkToAsync(this ApiFactory api, string address, string page) =>
-        await api.CommittedAsync(TokenIn(await api.Mail.NextMessageLinkingToAsync(address, page), page));
+        await api.Database.CommittedAsync(TokenIn(await api.Mail.NextMessageLinkingToAsync(address, page), page));
+
+    /// <summary>The token of the next email to the address that links to the page, once it can be used.</summary>
+    public static async Task<string> TokenFromNextLinkToAsync(this TestMailServer mail, TestDatabase database, string address, string page) =>
+        await database.CommittedAsync(TokenIn(await mail.NextMessageLinkingToAsync(address, page), page));
 
     /// <summary>
     /// The next email to the address that links to the page, passing over emails before it (such as the confirmation
@@ -60,16 +64,12 @@ public static partial class AccountFlows
     /// email (so that a failed send leaves no live token behind): a person never follows a link within those few
     /// milliseconds, but a test can.
     /// </summary>
-    public static async Task<string> CommittedAsync(this ApiFactory api, string token)
+    public static async Task<string> CommittedAsync(this TestDatabase database, string token)
     {
         var hashHex = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (await api.Database.ScalarAsync<long>($"SELECT count(*) FROM account_tokens WHERE token_hash = decode('{hashHex}', 'hex')") == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The emailed token was never committed.");
-            await Task.Delay(10);
-        }
-
+        await Patience.UntilAsync(
+            async () => await database.ScalarAsync<long>($"SELECT count(*) FROM account_tokens WHERE token_hash = decode('{hashHex}', 'hex')") > 0,
+            "the emailed token's row to be committed");
         return token;
     }
 

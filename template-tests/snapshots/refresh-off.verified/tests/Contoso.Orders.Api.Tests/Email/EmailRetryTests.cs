@@ -67,7 +67,7 @@ public sealed class EmailRetryTests(EmailRetryTests.App app) : IClassFixture<Ema
 
         Assert.Matches("#token=[A-Za-z0-9_-]{43}", message.TextBody);
         Assert.DoesNotContain("replaced at send time", message.TextBody);
-        await TestOutbox.EventuallyAsync(async () => (await TestOutbox.RowAsync(app.Factory.Database, recipient))?.Status == "Sent", "the row is marked sent");
+        await Patience.UntilAsync(async () => (await TestOutbox.RowAsync(app.Factory.Database, recipient))?.Status == "Sent", "the row is marked sent");
         Assert.Equal(1L, await MarkersAsync(recipient));
         var values = await app.Factory.Database.ScalarAsync<string>($"SELECT values::text FROM email_outbox WHERE recipient = '{recipient}'");
         Assert.DoesNotContain("token", values);
@@ -82,7 +82,7 @@ public sealed class EmailRetryTests(EmailRetryTests.App app) : IClassFixture<Ema
 
         await app.Factory.Services.QueueWithChangeAsync(recipient, values);
 
-        await TestOutbox.EventuallyAsync(async () => (await TestOutbox.RowAsync(app.Factory.Database, recipient))?.Status == "Skipped", "the row is skipped");
+        await Patience.UntilAsync(async () => (await TestOutbox.RowAsync(app.Factory.Database, recipient))?.Status == "Skipped", "the row is skipped");
         await app.Factory.Mail.AssertNoMoreMessagesToAsync(recipient, expected: 0, wait: TimeSpan.FromMilliseconds(500));
     }
 
@@ -98,7 +98,7 @@ public sealed class EmailRetryTests(EmailRetryTests.App app) : IClassFixture<Ema
             var registered = await client.RegisterAsync(ApiClient.NewEmail("during-smtp-outage"));
             stopwatch.Stop();
             await app.Factory.Services.QueueWithChangeAsync(recipient, TestOutbox.Notice("Delayed", "by an outage"));
-            await TestOutbox.EventuallyAsync(async () => (await TestOutbox.RowAsync(app.Factory.Database, recipient))?.Attempts >= 2, "two attempts failed");
+            await Patience.UntilAsync(async () => (await TestOutbox.RowAsync(app.Factory.Database, recipient))?.Attempts >= 2, "two attempts failed");
 
             Assert.Equal(HttpStatusCode.Accepted, registered.StatusCode);
             Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"Registering took {stopwatch.Elapsed} while the SMTP server was down.");
@@ -126,7 +126,7 @@ public sealed class EmailRetryTests(EmailRetryTests.App app) : IClassFixture<Ema
         isolated.Factory.Mail.Stop();
 
         await isolated.Factory.Services.QueueWithChangeAsync(recipient, TestOutbox.Notice("Dead", "letter"));
-        await TestOutbox.EventuallyAsync(async () => (await TestOutbox.RowAsync(isolated.Factory.Database, recipient))?.Status == "Dead", "the row is dead");
+        await Patience.UntilAsync(async () => (await TestOutbox.RowAsync(isolated.Factory.Database, recipient))?.Status == "Dead", "the row is dead");
         isolated.Factory.Mail.Start();
 
         Assert.Equal(3, (await TestOutbox.RowAsync(isolated.Factory.Database, recipient))?.Attempts);

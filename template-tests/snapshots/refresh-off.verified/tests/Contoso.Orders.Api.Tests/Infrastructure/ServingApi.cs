@@ -61,18 +61,22 @@ public sealed class ServingApi : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the API with the given environment (plus the address it listens on) and waits until it is live.</summary>
-    public static async Task<ServingApi> StartAsync(IDictionary<string, string?> environment)
+    /// <summary>
+    /// Starts the API with the given environment (plus the address it listens on) and waits until the probe answers
+    /// 200: <c>/health/live</c> once it serves, <c>/health/ready</c> once it also reaches the database.
+    /// </summary>
+    public static async Task<ServingApi> StartAsync(IDictionary<string, string?> environment, string probe = "/health/live")
     {
         var address = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort()}"));
         var serving = new ServingApi(ApiProcess.Start(new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = address.ToString() }), address);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await serving.IsLiveAsync())
+        var deadline = DateTime.UtcNow + Patience.Limit;
+        while (!await serving.AnswersAsync(probe))
         {
             if (serving._process.HasExited || DateTime.UtcNow > deadline)
             {
                 await serving.DisposeAsync();
-                Assert.Fail($"The API did not come up: {serving.StandardError}\n{string.Join('\n', serving.StandardOutput)}");
+                Assert.Fail($"The API did not answer {probe} within {Patience.Limit.TotalSeconds:F0} s (exited: {serving._process.HasExited}): " +
+                    $"{serving.StandardError}\n{string.Join('\n', serving.StandardOutput)}");
             }
 
             await Task.Delay(50);
@@ -94,11 +98,11 @@ public sealed class ServingApi : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task<bool> IsLiveAsync()
+    private async Task<bool> AnswersAsync(string probe)
     {
         try
         {
-            return (await Client.GetAsync("/health/live")).StatusCode == HttpStatusCode.OK;
+            return (await Client.GetAsync(probe)).StatusCode == HttpStatusCode.OK;
         }
         catch (HttpRequestException)
         {

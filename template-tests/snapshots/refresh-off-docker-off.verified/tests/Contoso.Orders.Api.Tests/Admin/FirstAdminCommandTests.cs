@@ -1,0 +1,38 @@
+using Contoso.Orders.Api.Tests.Infrastructure;
+
+namespace Contoso.Orders.Api.Tests.Admin;
+
+/// <summary>The first admin from configuration, created by the built app's <c>migrate</c> command run as a process.</summary>
+[Collection(CommandCollection.Name)]
+public sealed class FirstAdminCommandTests
+{
+    [Fact]
+    public async Task The_migrate_command_creates_the_first_admin()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        const string password = "Strong-first-keeper-7c1d";
+
+        var result = await ApiProcess.RunAsync(ApiProcess.Production(
+            ("ConnectionStrings__Postgres", database.ConnectionString),
+            ("Admin__Email", "root@example.com"),
+            ("Admin__Password", password)), "migrate");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Equal("admin", await database.ScalarAsync<string>("SELECT role FROM users WHERE normalized_email = 'root@example.com'"));
+        Assert.DoesNotContain(password, result.StandardOutput + result.StandardError);
+    }
+
+    [Fact]
+    public async Task A_placeholder_admin_password_stops_start_up_without_echoing_it()
+    {
+        const string password = "change-me";
+        var result = await ApiProcess.RunAsync(ApiProcess.Production(
+            ("ConnectionStrings__Postgres", "Host=127.0.0.1;Database=unused"),
+            ("Admin__Email", "root@example.com"),
+            ("Admin__Password", password)), "migrate");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Admin:Password", result.StandardError);
+        Assert.DoesNotContain(password, result.StandardError + result.StandardOutput);
+    }
+}
