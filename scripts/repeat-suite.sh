@@ -32,7 +32,10 @@ target=$(cd "$(dirname "$target")" && pwd)/$(basename "$target")
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 hogs=()
 stop_hog() {
-  [ "${#hogs[@]}" -gt 0 ] && kill "${hogs[@]}" 2>/dev/null && wait "${hogs[@]}" 2>/dev/null
+  if [ "${#hogs[@]}" -gt 0 ]; then
+    kill "${hogs[@]}" 2>/dev/null || true
+    wait "${hogs[@]}" 2>/dev/null || true
+  fi
   hogs=()
 }
 pg_dir=
@@ -63,7 +66,8 @@ start_hog() {
 echo "Building $target"
 dotnet build "$target" -tl:off -nologo -v q >/dev/null
 results=$root/artifacts/repeat-suite
-rm -rf "$results"
+rm -rf "$results" "$results"-run-*.log
+mkdir -p "$results"
 status=0
 for run in $(seq "$runs"); do
   $hog && start_hog
