@@ -29,20 +29,6 @@ public static class Patience
     public static Task UntilAsync(Func<bool> condition, string what) => UntilAsync(() => Task.FromResult(condition()), what);
 
     /// <summary>Waits for a task that completes on a signal; fails after <see cref="Limit"/>, saying what it waited for.</summary>
-    public static async Task<T> ForAsync<T>(Task<T> signal, string what)
-    {
-        try
-        {
-            return await signal.WaitAsync(Limit);
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"Waited {Limit.TotalSeconds:F0} s for {what}: it never happened.");
-            throw;
-        }
-    }
-
-    /// <inheritdoc cref="ForAsync{T}(Task{T}, string)"/>
     public static async Task ForAsync(Task signal, string what)
     {
         try
