@@ -4,6 +4,8 @@
 #   - the ceiling: GET /health/live of the same app;
 #   - GET /api/v1/users/me, POST /api/v1/auth/refresh, and POST /api/v1/auth/login at the default BCrypt cost beside
 #     one BCrypt verification alone, with an RS256 key (the default) and again with an ES256 key;
+#   - POST /api/v1/auth/register with a new address each time, and the common-password check alone (its load time,
+#     memory and time per lookup, from the published API's own assembly);
 #   - /me without Npgsql multiplexing, and /me and refresh with OpenTelemetry exporting to a local OTLP sink;
 #   - two replicas of the API on one database: /me across both, and how long a deactivation on one takes to be
 #     refused on the other;
@@ -134,6 +136,10 @@ quiet new-bcrypt dotnet new console -n BcryptVerify -o "$work/bcrypt-verify" --n
 cp "$bench/peers/bcrypt-verify/Program.cs" "$work/bcrypt-verify/Program.cs"
 quiet add-bcrypt dotnet add "$work/bcrypt-verify" package BCrypt.Net-Next --version "$bcrypt_version"
 quiet publish-bcrypt dotnet publish "$work/bcrypt-verify" -c Release -o "$work/publish/bcrypt-verify" -tl:off -nologo
+
+quiet new-password-check dotnet new console -n PasswordCheck -o "$work/password-check" --no-update-check
+cp "$bench/peers/password-check/Program.cs" "$work/password-check/Program.cs"
+quiet publish-password-check dotnet publish "$work/password-check" -c Release -o "$work/publish/password-check" -tl:off -nologo
 
 # --- PostgreSQL and the processes under test -----------------------------------------------------------------------
 
@@ -383,6 +389,12 @@ bcrypt_cost=$(jq -r '.Auth.BcryptWorkFactor' "$work/publish/api/appsettings.json
 verify=$(dotnet "$work/publish/bcrypt-verify/BcryptVerify.dll" "$bcrypt_cost" 30)
 echo "one verification at cost $bcrypt_cost: $verify" >&2
 
+step "POST /api/v1/auth/register, one connection (a new address each time), and the common-password check alone"
+register=$(measure register register.lua 1 1 "$api/api/v1/auth/register")
+echo "$register" >&2
+password_check=$(dotnet "$work/publish/password-check/PasswordCheck.dll" "$work/publish/api/Contoso.Orders.Api.dll" 5000000)
+echo "the common-password check alone: $password_check" >&2
+
 step "Soak: ${soak} s mixing me, refresh and login over $connections connections"
 login_connections=1
 refresh_connections=$((connections / 4))
@@ -546,6 +558,8 @@ refresh_telemetry_share=$(ratio "$(field "$refresh_telemetry" rps)" "$(field "$r
 rotation_ceiling=$(ratio "$rotation_tps" "$(field "$ceiling" rps)")
 verify_ms=$(field "$verify" median_ms)
 login_verify=$(ratio "$(field "$login" p50_ms)" "$verify_ms")
+register_verify=$(ratio "$(field "$register" p50_ms)" "$verify_ms")
+[ "$(unexpected "$register" 202)" -eq 0 ] || fail "registration saw other statuses than 202: $register"
 startup_ratio=$(ratio "$api_startup_ms" "$plain_startup_ms")
 memory_ratio=$(ratio "$api_memory_mb" "$plain_memory_mb")
 soak_5xx=$(($(five_xx "$soak_me") + $(five_xx "$soak_refresh") + $(five_xx "$soak_login")))
@@ -577,6 +591,8 @@ report="$bench/results/latest.md"
   echo "| \`POST /api/v1/auth/refresh\` (RS256; rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | ${refresh_ceiling}x the ceiling | at least 0.15x | $(verdict "$refresh_ceiling" at_least 0.15) |"
   echo "| Refresh's statement alone in PostgreSQL (pgbench, 8 clients, no app) | $rotation_tps statements/s | | ${rotation_ceiling}x the ceiling: the most refresh could reach if the app cost nothing | | |"
   echo "| \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login") | $(cpu_per_request "$login") | p50 is ${login_verify}x one verification alone (${verify_ms} ms) | at most 1.2x | $(verdict "$login_verify" at_most 1.2) |"
+  echo "| \`POST /api/v1/auth/register\` at cost $bcrypt_cost, 1 connection, a new address each time | $(figures "$register") | $(cpu_per_request "$register") | p50 is ${register_verify}x one verification alone | | |"
+  echo "| The common-password check alone ($(field "$password_check" passwords) passwords) | $(field "$password_check" ns_per_lookup) ns per lookup; loaded in $(field "$password_check" load_ms) ms on first use, holding $(field "$password_check" retained_kib) KiB | | | | |"
   echo "| ES256: \`GET /api/v1/users/me\` | $(figures "$me_es256") | $(cpu_per_request "$me_es256") | ${me_es256_ceiling}x the ceiling; RS256 me is ${me_rs_over_es}x ES256 me | | |"
   echo "| ES256: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_es256") | $(cpu_per_request "$refresh_es256") | ${refresh_es256_ceiling}x the ceiling; RS256 refresh is ${refresh_rs_over_es}x ES256 refresh | | |"
   echo "| ES256: \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login_es256") | $(cpu_per_request "$login_es256") | p50 is ${login_es256_verify}x one verification alone | | |"

@@ -41,6 +41,24 @@ public sealed class DirectorySnapshotTests
     }
 
     [Fact]
+    public void A_large_binary_file_is_kept_as_its_digest_and_a_change_to_it_shows()
+    {
+        var large = new byte[DirectorySnapshot.LargeBinary + 1];
+        large[0] = 0;
+        var tree = new FileTree(new Dictionary<string, byte[]> { ["list.gz"] = large, ["small.bin"] = [0, 1, 2] });
+        var changedLarge = (byte[])large.Clone();
+        changedLarge[^1] = 7;
+
+        var digested = tree.WithLargeBinariesAsDigests(DirectorySnapshot.LargeBinary);
+        var changed = new FileTree(new Dictionary<string, byte[]> { ["list.gz"] = changedLarge, ["small.bin"] = [0, 1, 2] })
+            .WithLargeBinariesAsDigests(DirectorySnapshot.LargeBinary);
+
+        Assert.Equal(["list.gz.sha256", "small.bin"], digested.Paths);
+        Assert.Matches($"^[0-9a-f]{{64}}  {large.Length} bytes\n$", digested.ReadText("list.gz.sha256"));
+        Assert.Contains("list.gz.sha256", DirectorySnapshot.Compare(digested, changed));
+    }
+
+    [Fact]
     public void Long_lines_are_cut_in_the_summary()
     {
         var summary = DirectorySnapshot.Compare(Tree(("a.txt", new string('a', 1000))), Tree(("a.txt", new string('b', 1000))));

@@ -43,6 +43,24 @@ public sealed class FileTree(IReadOnlyDictionary<string, byte[]> files)
         }
     }
 
+    /// <summary>
+    /// This tree with each binary file larger than <paramref name="threshold"/> bytes replaced by <c>PATH.sha256</c>, a
+    /// line of its SHA-256 and size: snapshots then record such a file's identity without holding its bytes.
+    /// </summary>
+    public FileTree WithLargeBinariesAsDigests(int threshold)
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (path, content) in Files)
+        {
+            if (content.Length > threshold && AsText(content) is null)
+                files[path + ".sha256"] = Encoding.UTF8.GetBytes(
+                    $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))}  {content.Length} bytes\n");
+            else
+                files[path] = content;
+        }
+        return new FileTree(files);
+    }
+
     /// <summary>The text of a file with CRLF turned into LF, or null for a binary file (a NUL byte or invalid UTF-8).</summary>
     public static string? AsText(byte[] content)
     {

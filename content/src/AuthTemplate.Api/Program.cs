@@ -8,6 +8,7 @@ using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Email;
 using AuthTemplate.Api.Health;
 using AuthTemplate.Api.Hosting;
+using AuthTemplate.Api.Passwords;
 #if (RefreshTokens)
 using AuthTemplate.Api.RefreshTokens;
 #endif
@@ -31,6 +32,7 @@ builder.Services.AddApiProblemDetails();
 builder.Services.AddStrictJson();
 builder.Services.AddSigningKeys();
 builder.Services.AddJwtAuthentication();
+builder.Services.AddPasswordPolicy();
 builder.Services.AddUserCache();
 builder.Services.AddSecurityEvents();
 builder.Services.AddAuthorizationPolicies();

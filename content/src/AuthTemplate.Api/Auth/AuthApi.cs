@@ -1,6 +1,7 @@
 using System.Globalization;
 using AuthTemplate.Api.Account;
 using AuthTemplate.Api.Hosting;
+using AuthTemplate.Api.Passwords;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthTemplate.Api.Auth;
@@ -37,9 +38,9 @@ public static class AuthApi
     }
 
     private static async Task<Results<Accepted<AcceptedResponse>, ValidationProblem>> RegisterAsync(
-        RegisterRequest request, AuthService auth, CancellationToken cancellationToken)
+        RegisterRequest request, PasswordPolicy passwords, AuthService auth, CancellationToken cancellationToken)
     {
-        if (request.Validate() is { Count: > 0 } errors)
+        if (await request.ValidateAsync(passwords, cancellationToken) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }

@@ -1,6 +1,6 @@
 using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Domain;
-using AuthTemplate.Api.Security;
+using AuthTemplate.Api.Passwords;
 
 namespace AuthTemplate.Api.Users;
 
@@ -22,7 +22,11 @@ public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bo
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword)
 {
-    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
-        ("currentPassword", string.IsNullOrEmpty(CurrentPassword) ? "Current password is required." : null),
-        ("newPassword", PasswordPolicy.Problem(NewPassword, "New password")));
+    public async Task<Dictionary<string, string[]>> ValidateAsync(PasswordPolicy passwords, string accountEmail, CancellationToken cancellationToken)
+    {
+        var errors = ValidationErrors.Of(
+            ("currentPassword", string.IsNullOrEmpty(CurrentPassword) ? "Current password is required." : null));
+        await passwords.AddProblemAsync(errors, "newPassword", NewPassword, accountEmail, "New password", cancellationToken);
+        return errors;
+    }
 }

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AuthTemplate.Api.Admin;
 using AuthTemplate.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AuthTemplate.Api.Tests.Admin;
@@ -242,17 +244,23 @@ public sealed class AdminTests(ApiFactory api)
     }
 
     [Theory]
-    [InlineData("change-me")]
-    [InlineData("short1!")]
-    [InlineData("password12345")]
-    [InlineData("root-is-my-name-2024")]
-    public void A_weak_or_placeholder_admin_password_is_refused(string password)
+    [InlineData("change-me", "too weak or a placeholder")]
+    [InlineData("short1!", "at least 8 characters")]
+    [InlineData("Short-pass1", "too weak or a placeholder")]
+    [InlineData("password12345", "one of the most commonly used passwords")]
+    [InlineData("qwertyuiop123", "one of the most commonly used passwords")]
+    [InlineData("1Q2W3E4R5T6Y", "one of the most commonly used passwords")]
+    [InlineData("operator-is-my-name-2024", "must not contain the account's email address")]
+    public void A_weak_placeholder_or_listed_admin_password_is_refused(string password, string reason)
     {
-        var result = new AdminSettingsValidator().Validate(null, new AdminSettings { Email = "root@example.com", Password = password });
+        var validator = api.Services.GetServices<IValidateOptions<AdminSettings>>().OfType<AdminSettingsValidator>().Single();
+
+        var result = validator.Validate(null, new AdminSettings { Email = "operator@example.com", Password = password });
 
         Assert.True(result.Failed);
-        Assert.Contains("Admin:Password", result.FailureMessage);
-        Assert.DoesNotContain(password, result.FailureMessage);
+        Assert.StartsWith("Admin:Password", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains(reason, result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, result.FailureMessage, StringComparison.OrdinalIgnoreCase);
     }
 
     private sealed record TwoAdmins(string TokenA, string IdA, string TokenB, string IdB);

@@ -1,6 +1,6 @@
 using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Domain;
-using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.Passwords;
 
 namespace Contoso.Orders.Api.Account;
 
@@ -29,9 +29,13 @@ public sealed record ConfirmEmailRequest(string? Token)
 
 public sealed record ResetPasswordRequest(string? Token, string? NewPassword)
 {
-    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
-        ("token", string.IsNullOrWhiteSpace(Token) ? "Token is required." : null),
-        ("newPassword", PasswordPolicy.Problem(NewPassword, "New password")));
+    /// <summary>Everything but the account's own address, which only the token tells (see <see cref="AccountService.ResetPasswordAsync"/>).</summary>
+    public async Task<Dictionary<string, string[]>> ValidateAsync(PasswordPolicy passwords, CancellationToken cancellationToken)
+    {
+        var errors = ValidationErrors.Of(("token", string.IsNullOrWhiteSpace(Token) ? "Token is required." : null));
+        await passwords.AddProblemAsync(errors, "newPassword", NewPassword, accountEmail: null, "New password", cancellationToken);
+        return errors;
+    }
 }
 
 public sealed record ChangeEmailRequest(string? NewEmail, string? Password)

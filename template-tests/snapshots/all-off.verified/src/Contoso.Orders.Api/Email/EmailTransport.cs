@@ -18,13 +18,10 @@ public interface IEmailTransport
 /// </summary>
 public sealed class SmtpEmailTransport(IOptions<EmailSettings> settings) : IEmailTransport
 {
-    /// <summary>Bounds every SMTP operation, so that a server that stops answering cannot hold a message (and its row lock) for long.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
-
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         var smtp = settings.Value.Smtp;
-        using var client = new SmtpClient { Timeout = (int)Timeout.TotalMilliseconds };
+        using var client = new SmtpClient { Timeout = (int)smtp.Timeout.TotalMilliseconds };
         var security = smtp.Security switch
         {
             SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,

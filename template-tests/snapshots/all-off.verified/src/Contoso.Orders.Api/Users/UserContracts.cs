@@ -1,6 +1,6 @@
 using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Domain;
-using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.Passwords;
 
 namespace Contoso.Orders.Api.Users;
 
@@ -13,7 +13,11 @@ public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bo
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword)
 {
-    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
-        ("currentPassword", string.IsNullOrEmpty(CurrentPassword) ? "Current password is required." : null),
-        ("newPassword", PasswordPolicy.Problem(NewPassword, "New password")));
+    public async Task<Dictionary<string, string[]>> ValidateAsync(PasswordPolicy passwords, string accountEmail, CancellationToken cancellationToken)
+    {
+        var errors = ValidationErrors.Of(
+            ("currentPassword", string.IsNullOrEmpty(CurrentPassword) ? "Current password is required." : null));
+        await passwords.AddProblemAsync(errors, "newPassword", NewPassword, accountEmail, "New password", cancellationToken);
+        return errors;
+    }
 }

@@ -1,13 +1,16 @@
 using Contoso.Orders.Api.Domain;
-using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.Passwords;
 
 namespace Contoso.Orders.Api.Auth;
 
 public sealed record RegisterRequest(string? Email, string? Password)
 {
-    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
-        ("email", EmailAddress.Problem(Email)),
-        ("password", PasswordPolicy.Problem(Password)));
+    public async Task<Dictionary<string, string[]>> ValidateAsync(PasswordPolicy passwords, CancellationToken cancellationToken)
+    {
+        var errors = ValidationErrors.Of(("email", EmailAddress.Problem(Email)));
+        await passwords.AddProblemAsync(errors, "password", Password, Email, "Password", cancellationToken);
+        return errors;
+    }
 }
 
 public sealed record LoginRequest(string? Email, string? Password)

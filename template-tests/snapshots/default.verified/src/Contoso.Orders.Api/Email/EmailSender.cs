@@ -16,7 +16,7 @@ namespace Contoso.Orders.Api.Email;
 /// it), and a crash before the commit leaves the row pending for the next attempt: nothing committed is lost.
 /// Failures are retried with exponential backoff; after the last attempt the row is dead.
 /// When the app stops, the sender stops between messages: a message it has claimed is still sent and recorded, given
-/// at most <see cref="SmtpEmailTransport.Timeout"/> more once stopping is requested, so that a rolling update neither
+/// at most one SMTP timeout (<see cref="SmtpSettings.Timeout"/>) more once stopping is requested, so that a rolling update neither
 /// cuts an email in half nor waits on a mail server that stopped answering.
 /// </summary>
 public sealed partial class EmailSender(
@@ -88,7 +88,7 @@ public sealed partial class EmailSender(
         // was (pending, for the next process). The database writes that record the outcome are not cut short: an email
         // the server took must be marked sent, or it would go out again.
         using var attempt = new CancellationTokenSource();
-        await using var countdown = stoppingToken.Register(() => attempt.CancelAfter(SmtpEmailTransport.Timeout));
+        await using var countdown = stoppingToken.Register(() => attempt.CancelAfter(settings.Value.Smtp.Timeout));
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);

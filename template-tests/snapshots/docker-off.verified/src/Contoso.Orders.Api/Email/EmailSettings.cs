@@ -58,6 +58,13 @@ public sealed class SmtpSettings
     public string? Password { get; set; }
 
     public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTls;
+
+    /// <summary>
+    /// Bounds every SMTP operation, so that a server that stops answering cannot hold a message (and its row lock)
+    /// for long; once the app is stopping, a send in progress gets at most this much more. Keep it well under the
+    /// host's shutdown timeout (30 s by default) so that the sender, not the host, ends a hung send and records it.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 /// <summary>The background sender's knobs (<c>Email:Sender</c>).</summary>
@@ -122,6 +129,11 @@ public sealed class EmailSettingsValidator(IHostEnvironment environment) : IVali
         if (!Enum.IsDefined(settings.Smtp.Security))
         {
             failures.Add("Email:Smtp:Security must be StartTls, SslOnConnect or None.");
+        }
+
+        if (settings.Smtp.Timeout < TimeSpan.FromSeconds(1) || settings.Smtp.Timeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("Email:Smtp:Timeout must be between 00:00:01 and 00:05:00.");
         }
 
         if (string.IsNullOrEmpty(settings.Smtp.Username) && !string.IsNullOrEmpty(settings.Smtp.Password))

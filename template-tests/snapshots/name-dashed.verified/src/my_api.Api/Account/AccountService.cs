@@ -1,5 +1,6 @@
 using my_api.Api.Data;
 using my_api.Api.Domain;
+using my_api.Api.Passwords;
 using my_api.Api.Security;
 using my_api.Api.Users;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,8 @@ namespace my_api.Api.Account;
 /// The account email flows. The requests that name an address (resend, forgot, change) only add outbox rows, the
 /// same ones whether or not the address has an account; whatever depends on the account happens at send time.
 /// </summary>
-public sealed class AccountService(AppDbContext db, PasswordHasher passwords, AccountTokenStore tokens, AccountMail mail, UserSessions sessions, SecurityEvents events)
+public sealed class AccountService(
+    AppDbContext db, PasswordHasher passwords, PasswordPolicy policy, AccountTokenStore tokens, AccountMail mail, UserSessions sessions, SecurityEvents events)
 {
     private static readonly AccountTokenPurpose[] ConfirmationPurposes = [AccountTokenPurpose.ConfirmEmail, AccountTokenPurpose.ChangeEmail];
     private static readonly AccountTokenPurpose[] ResetPurposes = [AccountTokenPurpose.ResetPassword];
@@ -77,9 +79,11 @@ public sealed class AccountService(AppDbContext db, PasswordHasher passwords, Ac
 
     /// <summary>
     /// Sets a new password with a reset token, confirms the address (the token proves the mailbox), cancels pending
-    /// email changes, ends every session and notifies the owner. False for any token that cannot, whatever the reason.
+    /// email changes, ends every session and notifies the owner. Refused, with the token left unspent, when the new
+    /// password contains the account's own address, which only the token tells; false for any token that cannot,
+    /// whatever the reason.
     /// </summary>
-    public async Task<bool> ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken)
+    public async Task<ResetPasswordOutcome> ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken)
     {
         // Hashed before the token's row is locked, so that the lock is not held for the length of a BCrypt hash.
         var passwordHash = passwords.Hash(newPassword);
@@ -88,10 +92,15 @@ public sealed class AccountService(AppDbContext db, PasswordHasher passwords, Ac
         var spent = await tokens.SpendAsync(token, ResetPurposes, cancellationToken);
         if (spent is null)
         {
-            return false;
+            return ResetPasswordOutcome.InvalidToken;
         }
 
         var user = await db.Users.SingleAsync(u => u.Id == spent.UserId, cancellationToken);
+        if (policy.Problem(newPassword, user.Email, "New password") is { } problem)
+        {
+            return new ResetPasswordOutcome(TokenAccepted: true, PasswordProblem: problem);
+        }
+
         user.PasswordHash = passwordHash;
         user.EmailConfirmed = true;
         mail.PasswordChangedNotice(user.Email);
@@ -100,7 +109,7 @@ public sealed class AccountService(AppDbContext db, PasswordHasher passwords, Ac
         await sessions.EndAllAsync(user.Id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         events.PasswordReset(user.Id);
-        return true;
+        return ResetPasswordOutcome.Done;
     }
 
     /// <summary>
@@ -132,4 +141,12 @@ public sealed class AccountService(AppDbContext db, PasswordHasher passwords, Ac
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }
+}
+
+/// <summary>What a reset came to: done, a token that cannot reset (whatever the reason), or a refused password.</summary>
+public sealed record ResetPasswordOutcome(bool TokenAccepted, string? PasswordProblem)
+{
+    public static readonly ResetPasswordOutcome Done = new(TokenAccepted: true, PasswordProblem: null);
+
+    public static readonly ResetPasswordOutcome InvalidToken = new(TokenAccepted: false, PasswordProblem: null);
 }

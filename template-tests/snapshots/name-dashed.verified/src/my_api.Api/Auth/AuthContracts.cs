@@ -1,13 +1,16 @@
 using my_api.Api.Domain;
-using my_api.Api.Security;
+using my_api.Api.Passwords;
 
 namespace my_api.Api.Auth;
 
 public sealed record RegisterRequest(string? Email, string? Password)
 {
-    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
-        ("email", EmailAddress.Problem(Email)),
-        ("password", PasswordPolicy.Problem(Password)));
+    public async Task<Dictionary<string, string[]>> ValidateAsync(PasswordPolicy passwords, CancellationToken cancellationToken)
+    {
+        var errors = ValidationErrors.Of(("email", EmailAddress.Problem(Email)));
+        await passwords.AddProblemAsync(errors, "password", Password, Email, "Password", cancellationToken);
+        return errors;
+    }
 }
 
 public sealed record LoginRequest(string? Email, string? Password)

@@ -25,6 +25,8 @@ public sealed class EmailSettingsTests
     [InlineData("from-missing", "Email:From is not set")]
     [InlineData("from-invalid", "Email:From is not a valid email address")]
     [InlineData("host-missing", "Email:Smtp:Host is not set")]
+    [InlineData("no-timeout", "Email:Smtp:Timeout must be between 00:00:01 and 00:05:00")]
+    [InlineData("endless-timeout", "Email:Smtp:Timeout must be between 00:00:01 and 00:05:00")]
     [InlineData("password-without-user", "Email:Smtp:Username is not set")]
     [InlineData("placeholder-password", "Email:Smtp:Password is a placeholder")]
     [InlineData("http-link", "Email:ConfirmEmailUrl must use https outside Development")]
@@ -42,6 +44,8 @@ public sealed class EmailSettingsTests
             case "from-missing": settings.From = null; break;
             case "from-invalid": settings.From = "not an address"; break;
             case "host-missing": settings.Smtp.Host = ""; break;
+            case "no-timeout": settings.Smtp.Timeout = TimeSpan.Zero; break;
+            case "endless-timeout": settings.Smtp.Timeout = TimeSpan.FromHours(1); break;
             case "password-without-user": settings.Smtp.Password = "smtp-secret-value"; break;
             case "placeholder-password": settings.Smtp.Username = "mailer"; settings.Smtp.Password = "change-me"; break;
             case "http-link": settings.ConfirmEmailUrl = "http://app.example.com/confirm"; break;

@@ -22,17 +22,19 @@ public sealed class FirstAdminCommandTests
         Assert.DoesNotContain(password, result.StandardOutput + result.StandardError);
     }
 
-    [Fact]
-    public async Task A_placeholder_admin_password_stops_start_up_without_echoing_it()
+    [Theory]
+    [InlineData("change-me", "Admin:Password is too weak or a placeholder")]
+    [InlineData("qwertyuiop123", "Admin:Password is one of the most commonly used passwords")]
+    public async Task A_placeholder_or_listed_admin_password_stops_migrate_with_one_line_that_does_not_echo_it(string password, string reason)
     {
-        const string password = "change-me";
         var result = await ApiProcess.RunAsync(ApiProcess.Production(
             ("ConnectionStrings__Postgres", "Host=127.0.0.1;Database=unused"),
             ("Admin__Email", "root@example.com"),
             ("Admin__Password", password)), "migrate");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Admin:Password", result.StandardError);
-        Assert.DoesNotContain(password, result.StandardError + result.StandardOutput);
+        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(reason, line, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, result.StandardError + result.StandardOutput, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -1,5 +1,6 @@
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Hosting;
+using Contoso.Orders.Api.Passwords;
 using Contoso.Orders.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -89,14 +90,19 @@ public static class AccountApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ResetPasswordAsync(
-        ResetPasswordRequest request, AccountService account, CancellationToken cancellationToken)
+        ResetPasswordRequest request, PasswordPolicy passwords, AccountService account, CancellationToken cancellationToken)
     {
-        if (request.Validate() is { Count: > 0 } errors)
+        if (await request.ValidateAsync(passwords, cancellationToken) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        return await account.ResetPasswordAsync(request.Token!, request.NewPassword!, cancellationToken) ? TypedResults.NoContent() : InvalidToken();
+        return await account.ResetPasswordAsync(request.Token!, request.NewPassword!, cancellationToken) switch
+        {
+            { TokenAccepted: false } => InvalidToken(),
+            { PasswordProblem: { } problem } => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["newPassword"] = [problem] }),
+            _ => TypedResults.NoContent(),
+        };
     }
 
     private static async Task<Results<Accepted<AcceptedResponse>, ValidationProblem>> ChangeEmailAsync(

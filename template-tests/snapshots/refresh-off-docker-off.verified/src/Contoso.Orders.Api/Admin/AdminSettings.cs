@@ -1,5 +1,5 @@
 using Contoso.Orders.Api.Domain;
-using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.Passwords;
 using Microsoft.Extensions.Options;
 
 namespace Contoso.Orders.Api.Admin;
@@ -20,7 +20,7 @@ public sealed class AdminSettings
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Email);
 }
 
-public sealed class AdminSettingsValidator : IValidateOptions<AdminSettings>
+public sealed class AdminSettingsValidator(PasswordPolicy passwords) : IValidateOptions<AdminSettings>
 {
     private static readonly string[] WeakMarkers = ["change-me", "changeme", "placeholder", "password", "admin", "123456", "qwerty"];
 
@@ -44,10 +44,14 @@ public sealed class AdminSettingsValidator : IValidateOptions<AdminSettings>
             return ValidateOptionsResult.Fail("Admin:Password is not set although Admin:Email is.");
         }
 
+        // The policy every account's password meets, then more: this account can do everything.
+        if (passwords.Problem(password, settings.Email, "Admin:Password") is { } problem)
+        {
+            return ValidateOptionsResult.Fail(problem);
+        }
+
         var weak = password.Length < AdminSettings.MinimumPasswordLength
-            || PasswordPolicy.Problem(password) is not null
-            || WeakMarkers.Any(marker => password.Contains(marker, StringComparison.OrdinalIgnoreCase))
-            || password.Contains(settings.Email!.Split('@')[0], StringComparison.OrdinalIgnoreCase);
+            || WeakMarkers.Any(marker => password.Contains(marker, StringComparison.OrdinalIgnoreCase));
         return weak
             ? ValidateOptionsResult.Fail(
                 $"Admin:Password is too weak or a placeholder: use {AdminSettings.MinimumPasswordLength} to {PasswordPolicy.MaxUtf8Bytes} bytes, without the email or common words.")

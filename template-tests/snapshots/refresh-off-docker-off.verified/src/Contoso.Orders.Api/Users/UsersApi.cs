@@ -1,4 +1,5 @@
 using Contoso.Orders.Api.Hosting;
+using Contoso.Orders.Api.Passwords;
 using Contoso.Orders.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -29,9 +30,9 @@ public static class UsersApi
     private static Ok<UserResponse> GetMe(CurrentUser currentUser) => TypedResults.Ok(UserResponse.From(currentUser.User));
 
     private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(
-        ChangePasswordRequest request, CurrentUser currentUser, UserService users, CancellationToken cancellationToken)
+        ChangePasswordRequest request, CurrentUser currentUser, PasswordPolicy passwords, UserService users, CancellationToken cancellationToken)
     {
-        if (request.Validate() is { Count: > 0 } errors)
+        if (await request.ValidateAsync(passwords, currentUser.User.Email, cancellationToken) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
