@@ -79,9 +79,9 @@ public sealed class AccountService(
 
     /// <summary>
     /// Sets a new password with a reset token, confirms the address (the token proves the mailbox), cancels pending
-    /// email changes, ends every session and notifies the owner. Refused, with the token left unspent, when the new
-    /// password contains the account's own address, which only the token tells; false for any token that cannot,
-    /// whatever the reason.
+    /// email changes, ends every session and notifies the owner. The new password is refused, with the token left
+    /// unspent, when it contains the account's own address, which only the token tells. A token that cannot reset
+    /// gets one answer, whatever the reason.
     /// </summary>
     public async Task<ResetPasswordOutcome> ResetPasswordAsync(string token, string newPassword, CancellationToken cancellationToken)
     {
