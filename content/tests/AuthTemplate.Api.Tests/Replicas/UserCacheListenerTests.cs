@@ -28,7 +28,7 @@ public sealed class UserCacheListenerTests(ReplicaCollection.Shared shared, User
     /// One more replica on the collection's database, reaching it through a proxy the tests cut, started once for
     /// the class. Each test begins once its listener is connected again after the test before.
     /// </summary>
-    public sealed class CutOffReplica : IAsyncDisposable
+    public sealed class CutOffReplica : IAsyncLifetime
     {
         public TcpProxy Proxy { get; private set; } = null!;
 
@@ -54,7 +54,10 @@ public sealed class UserCacheListenerTests(ReplicaCollection.Shared shared, User
             return Replica = await ServingApi.StartAsync(environment);
         }
 
-        public async ValueTask DisposeAsync()
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        // IAsyncLifetime rather than IAsyncDisposable: xunit disposes a class fixture through this one only.
+        public async Task DisposeAsync()
         {
             if (Replica is not null)
             {

@@ -22,4 +22,16 @@ public sealed class LogScanTests
         var leaked = secrets.Where(secret => secret.AppearsIn(logs)).ToList();
         Assert.True(leaked.Count == 0, $"{leaked.Count} of {secrets.Count} secrets appear in the logs, such as {leaked.FirstOrDefault()}.");
     }
+
+    [Fact]
+    public async Task No_process_the_tests_started_outlives_them()
+    {
+        await TestRun.WhenFinished(ApiCollection.Name, ProcessCollection.Name, ReplicaCollection.Name, CommandCollection.Name, ObservedProcessCollection.Name).WaitAsync(TimeSpan.FromMinutes(30));
+
+        var started = ApiProcess.Started.ToList();
+        var running = started.Where(process => process.IsRunning).Select(process => $"{process.Id} ({process.Command})").ToList();
+
+        Assert.True(started.Count > 20, $"Only {started.Count} processes were started: is this test running last?");
+        Assert.True(running.Count == 0, $"{running.Count} of the {started.Count} processes the tests started still run: {string.Join(", ", running)}.");
+    }
 }

@@ -100,7 +100,33 @@ public static class ApiProcess
             }
         }
 
-        return Process.Start(startInfo)!;
+        var process = Process.Start(startInfo)!;
+        Started.Enqueue(new StartedProcess(process.Id, process.StartTime, string.Join(' ', args.DefaultIfEmpty("serve"))));
+        return process;
+    }
+
+    /// <summary>Every process the run started: none may outlive the tests that started it.</summary>
+    public static System.Collections.Concurrent.ConcurrentQueue<StartedProcess> Started { get; } = new();
+
+    /// <summary>A started process, known by its id and start time (the <see cref="Process"/> itself may be disposed by then).</summary>
+    public sealed record StartedProcess(int Id, DateTime StartTime, string Command)
+    {
+        public bool IsRunning
+        {
+            get
+            {
+                try
+                {
+                    using var process = Process.GetProcessById(Id);
+                    // An id the system gave to a later process is not this one.
+                    return !process.HasExited && process.StartTime == StartTime;
+                }
+                catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+                {
+                    return false;
+                }
+            }
+        }
     }
 
     /// <summary>
