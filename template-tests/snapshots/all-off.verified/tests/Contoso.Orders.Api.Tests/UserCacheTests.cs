@@ -26,6 +26,22 @@ public sealed class UserCacheTests
     }
 
     [Fact]
+    public void A_row_that_is_not_kept_still_drops_the_older_entry_of_its_user()
+    {
+        var cache = Vouched();
+        var older = Snapshot();
+        cache.Add(older, cache.Generation);
+        Assert.True(cache.TryGet(older.Id, out _));
+
+        // A newer read of the same user, which an eviction of someone else keeps the cache from keeping.
+        var before = cache.Generation;
+        cache.Evict(Guid.NewGuid());
+        cache.Add(older with { IsActive = false }, before);
+
+        Assert.False(cache.TryGet(older.Id, out _));
+    }
+
+    [Fact]
     public void An_eviction_of_everything_also_stops_rows_read_before_it()
     {
         var cache = Vouched();

@@ -63,12 +63,21 @@ public sealed class UserCache
         return false;
     }
 
-    /// <summary>Keeps a row read after <paramref name="generation"/> was taken, unless an eviction came since.</summary>
+    /// <summary>
+    /// Keeps a row read after <paramref name="generation"/> was taken, unless an eviction came since. A row that is not
+    /// kept still replaces what the cache held for the user: an entry older than a row already read (while the
+    /// listener could not vouch for a moment, say) is never served again.
+    /// </summary>
     public void Add(UserSnapshot user, long generation)
     {
         var now = Stopwatch.GetTimestamp();
         if (now >= Interlocked.Read(ref _confirmedUntil) || Volatile.Read(ref _count) >= MaxEntries || Generation != generation)
         {
+            if (_entries.TryGetValue(user.Id, out var older))
+            {
+                Remove(user.Id, older);
+            }
+
             return;
         }
 

@@ -105,6 +105,9 @@ public static class JwtAuthentication
                 var loaded = await ActiveUserById(services.GetRequiredService<AppDbContext>(), userId, context.HttpContext.RequestAborted);
                 if (loaded is null)
                 {
+                    // An entry kept from before (while the cache was not serving for a moment) must not let the user
+                    // in again once it serves.
+                    cache.Evict(userId);
                     context.Fail("The user no longer exists or is deactivated.");
                     return;
                 }

@@ -63,6 +63,31 @@ public sealed class ReplicaRevocationTests(ReplicaCollection.Shared shared, ITes
     [Fact]
     public async Task A_change_the_database_does_not_announce_is_served_no_longer_than_the_cache_lifetime()
     {
+        // Unannounced, the change is not seen at first: the cached row answers. Unless, at that moment, the listener
+        // could not vouch for the cache (a round trip late on a busy machine): then the replica reads the row and
+        // refuses at once, which shows nothing about the lifetime, and the test starts again with another user.
+        string token;
+        Stopwatch cachedFrom;
+        var attempts = 0;
+        do
+        {
+            Assert.True(++attempts <= 3, "The cached row never answered after an unannounced change: is the cache serving?");
+            (token, cachedFrom) = await CacheThenChangeUnannouncedAsync();
+        }
+        while ((await _replicas[1].GetMeAsync(token)).StatusCode != HttpStatusCode.OK);
+
+        var refusedAfter = await Revocation.FirstRefusalAsync(_replicas[1], token, cachedFrom, UserCache.Lifetime + TimeSpan.FromSeconds(5));
+        output.WriteLine($"unannounced deactivation: first 401 {Revocation.Milliseconds(refusedAfter)} after the row was cached (lifetime {UserCache.Lifetime.TotalSeconds} s)");
+        Assert.True(refusedAfter <= UserCache.Lifetime + TimeSpan.FromSeconds(1), $"The cached row was served for {Revocation.Milliseconds(refusedAfter)}.");
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await _replicas[1].GetMeAsync(token)).StatusCode);
+        }
+    }
+
+    /// <summary>A new user whose row the second replica keeps, then deactivated with the announcing trigger off.</summary>
+    private async Task<(string Token, Stopwatch CachedFrom)> CacheThenChangeUnannouncedAsync()
+    {
         var token = await _replicas[1].AccessTokenForNewUserAsync();
         // The user's first check on this replica: it reads the row and keeps it from now on.
         var cachedFrom = Stopwatch.StartNew();
@@ -74,16 +99,7 @@ public sealed class ReplicaRevocationTests(ReplicaCollection.Shared shared, ITes
             "BEGIN; ALTER TABLE users DISABLE TRIGGER users_announce_change; "
             + $"UPDATE users SET is_active = false WHERE id = '{UserIdOf(token)}'; "
             + "ALTER TABLE users ENABLE TRIGGER users_announce_change; COMMIT;");
-
-        // Unannounced, the change is not seen at first: the cached row answers.
-        Assert.Equal(HttpStatusCode.OK, (await _replicas[1].GetMeAsync(token)).StatusCode);
-        var refusedAfter = await Revocation.FirstRefusalAsync(_replicas[1], token, cachedFrom, UserCache.Lifetime + TimeSpan.FromSeconds(5));
-        output.WriteLine($"unannounced deactivation: first 401 {Revocation.Milliseconds(refusedAfter)} after the row was cached (lifetime {UserCache.Lifetime.TotalSeconds} s)");
-        Assert.True(refusedAfter <= UserCache.Lifetime + TimeSpan.FromSeconds(1), $"The cached row was served for {Revocation.Milliseconds(refusedAfter)}.");
-        for (var i = 0; i < 20; i++)
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, (await _replicas[1].GetMeAsync(token)).StatusCode);
-        }
+        return (token, cachedFrom);
     }
 
     private static Guid UserIdOf(string token) => Guid.Parse(new JsonWebToken(token).Subject);
