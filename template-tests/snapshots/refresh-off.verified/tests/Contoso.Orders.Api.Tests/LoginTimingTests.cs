@@ -65,20 +65,13 @@ public sealed class LoginTimingTests(ApiFactory api, ITestOutputHelper output)
 }
 
 /// <summary>
-/// Starts once the in-process tests are done, beside the process tests' last ones. The verdicts do not need an
-/// idle machine: each pair is timed back to back in alternating order, so that other work weighs on both sides
-/// alike, and a noisier machine only widens the interval, which more pairs narrow again (the suite passes under a
-/// CPU hog on every core; see <c>scripts/repeat-suite.sh --hog</c>).
+/// Runs alone, after the collections that run in parallel. Beside the process tests, on a machine whose cores are
+/// busy besides, a BCrypt request takes several times as long and other processes' starts weigh on one side of a
+/// pair more than on the other: a verdict ran out of its time budget once that way. Alone, the suite's own work
+/// does not weigh on the timings.
 /// </summary>
-[CollectionDefinition(Name)]
-public sealed class LoginTimingCollection : ICollectionFixture<LoginTimingCollection.AfterInProcessTests>, ICollectionFixture<ApiFactory>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoginTimingCollection : ICollectionFixture<ApiFactory>
 {
     public const string Name = "login-timing";
-
-    public sealed class AfterInProcessTests : IAsyncLifetime
-    {
-        public Task InitializeAsync() => TestRun.WhenFinished(ApiCollection.Name);
-
-        public Task DisposeAsync() => Task.CompletedTask;
-    }
 }
