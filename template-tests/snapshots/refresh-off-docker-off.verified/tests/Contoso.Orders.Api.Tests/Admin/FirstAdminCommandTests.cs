@@ -22,11 +22,11 @@ public sealed class FirstAdminCommandTests
         Assert.DoesNotContain(password, result.StandardOutput + result.StandardError);
     }
 
-    [Theory]
-    [InlineData("change-me", "Admin:Password is too weak or a placeholder")]
-    [InlineData("qwertyuiop123", "Admin:Password is one of the most commonly used passwords")]
-    public async Task A_placeholder_or_listed_admin_password_stops_migrate_with_one_line_that_does_not_echo_it(string password, string reason)
+    /// <summary>The password rules are in AdminTests; this is the built app stopping on one of them.</summary>
+    [Fact]
+    public async Task A_listed_admin_password_stops_migrate_with_one_line_that_does_not_echo_it()
     {
+        const string password = "qwertyuiop123";
         var result = await ApiProcess.RunAsync(ApiProcess.Production(
             ("ConnectionStrings__Postgres", "Host=127.0.0.1;Database=unused"),
             ("Admin__Email", "root@example.com"),
@@ -34,7 +34,7 @@ public sealed class FirstAdminCommandTests
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(reason, line, StringComparison.Ordinal);
+        Assert.Contains("Admin:Password is one of the most commonly used passwords", line, StringComparison.Ordinal);
         Assert.DoesNotContain(password, result.StandardError + result.StandardOutput, StringComparison.OrdinalIgnoreCase);
     }
 }
