@@ -22,6 +22,13 @@ public sealed record PairedTiming(int Pairs, double TypicalTime, double MedianDi
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(75);
 
     /// <summary>
+    /// The pairs timed before the verdict stands however long they take: a machine whose every core is busy makes a
+    /// BCrypt-bound request slower and noisier at once, and a budget of time alone would then give up on fewer pairs
+    /// exactly when more are needed.
+    /// </summary>
+    private const int MinPairsBeforeGivingUp = 240;
+
+    /// <summary>
     /// Times interleaved pairs of two requests (each returns its time in milliseconds), round after round until the
     /// verdict is equivalence or the time budget runs out (after at least a few rounds), and returns the verdict on
     /// <c>candidate - baseline</c>.
@@ -34,7 +41,9 @@ public sealed record PairedTiming(int Pairs, double TypicalTime, double MedianDi
         var baselineTimes = new List<double>();
         var verdict = Compare(differences, baselineTimes, margin, confidence, minimumAllowed);
         var measuring = System.Diagnostics.Stopwatch.StartNew();
-        for (var round = 1; round <= MaxRounds && !verdict.Equivalent && (round <= MinRounds || measuring.Elapsed < Budget); round++)
+        for (var round = 1;
+             round <= MaxRounds && !verdict.Equivalent && (round <= MinRounds || measuring.Elapsed < Budget || differences.Count < MinPairsBeforeGivingUp);
+             round++)
         {
             for (var i = 0; i < PairsPerRound; i++)
             {
