@@ -10,19 +10,19 @@ namespace AuthTemplate.Api.Auth;
 #if (RefreshTokens)
 public sealed class TokenIssuer(AccessTokenService accessTokens, RefreshTokenStore refreshTokens)
 {
-    public async Task<TokenResponse> IssueAsync(User user, CancellationToken cancellationToken)
+    public async Task<TokenResponse> IssueAsync(User user, SignIn signIn, CancellationToken cancellationToken)
     {
-        var access = accessTokens.Create(user);
-        var refresh = await refreshTokens.StartFamilyAsync(user.Id, cancellationToken);
+        var refresh = await refreshTokens.StartFamilyAsync(user.Id, signIn, cancellationToken);
+        var access = accessTokens.Create(user, signIn with { SessionId = refresh.SessionId });
         return new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds, refresh.Token, refresh.ExpiresInSeconds);
     }
 }
 #else
 public sealed class TokenIssuer(AccessTokenService accessTokens)
 {
-    public Task<TokenResponse> IssueAsync(User user, CancellationToken cancellationToken)
+    public Task<TokenResponse> IssueAsync(User user, SignIn signIn, CancellationToken cancellationToken)
     {
-        var access = accessTokens.Create(user);
+        var access = accessTokens.Create(user, signIn);
         return Task.FromResult(new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds));
     }
 }

@@ -21,6 +21,8 @@ public sealed class RefreshTokensFeature : IApiFeature
             [BodyField.LookedUp("refreshToken", UnknownToken)],
             (_, client) => WithALiveRefreshTokenAsync(client, "/api/v1/auth/logout", HttpStatusCode.NoContent))),
         new("POST", "/api/v1/auth/logout-all", Anonymous: false),
+        new("GET", "/api/v1/users/me/sessions", Anonymous: false),
+        new("DELETE", "/api/v1/users/me/sessions/{id}", Anonymous: false),
     ];
 
     private static async Task<GoodRequest> WithALiveRefreshTokenAsync(HttpClient client, string path, HttpStatusCode success)

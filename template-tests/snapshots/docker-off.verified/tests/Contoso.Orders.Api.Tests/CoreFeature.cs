@@ -10,6 +10,7 @@ public sealed class CoreFeature : IApiFeature
     private const string Register = "/api/v1/auth/register";
     private const string Login = "/api/v1/auth/login";
     private const string ChangePassword = "/api/v1/users/me/password";
+    private const string Me = "/api/v1/users/me";
 
     public IEnumerable<ApiEndpoint> Endpoints =>
     [
@@ -38,5 +39,9 @@ public sealed class CoreFeature : IApiFeature
                 await client.AccessTokenForNewUserAsync(),
                 new JsonObject { ["currentPassword"] = ApiClient.Password, ["newPassword"] = "a different horse battery" },
                 HttpStatusCode.NoContent))),
+        new("DELETE", Me, Anonymous: false, new RequestBody(
+            [BodyField.LookedUp("password", "not the password")],
+            async (_, client) => new GoodRequest(
+                Me, await client.AccessTokenForNewUserAsync(), new JsonObject { ["password"] = ApiClient.Password }, HttpStatusCode.NoContent))),
     ];
 }

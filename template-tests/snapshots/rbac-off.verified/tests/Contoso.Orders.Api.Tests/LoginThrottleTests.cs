@@ -114,7 +114,7 @@ public sealed class LoginThrottleTests(ApiFactory api)
         await using var scope = app.Services.CreateAsyncScope();
         var pruned = await scope.ServiceProvider.GetRequiredService<LoginThrottle>().PruneAsync();
 
-        Assert.NotNull(pruned);
+        Assert.True(pruned >= 1);
         Assert.Equal(0, await FailuresAsync(lapsed));
         Assert.Equal(1, await FailuresAsync(live));
     }

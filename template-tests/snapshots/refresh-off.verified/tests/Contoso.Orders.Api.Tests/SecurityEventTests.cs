@@ -202,6 +202,25 @@ public sealed class SecurityEventTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Deleting_the_account_logs_user_deleted_and_a_wrong_password_authz_fail()
+    {
+        await using var app = new SecurityEventApp(api);
+        var email = ApiClient.NewEmail();
+        var userId = (await app.Client.RegisterUserAsync(email)).ToString();
+        var access = await AccessTokenAsync(app.Client, email, ApiClient.Password);
+        var wrong = $"wrong-{Guid.NewGuid():N}";
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Client.DeleteAccountAsync(access, wrong)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Client.DeleteAccountAsync(access)).StatusCode);
+
+        var refused = app.Single(9020, "authz_fail", LogLevel.Critical);
+        Assert.Equal(userId, refused.GetStructuredStateValue("UserId"));
+        Assert.Equal("DELETE /api/v1/users/me", refused.GetStructuredStateValue("Resource"));
+        Assert.Equal(userId, app.Single(9042, "user_deleted", LogLevel.Warning).GetStructuredStateValue("UserId"));
+        app.AssertNoEventCarries(email, wrong, access, ApiClient.Password);
+    }
+
+    [Fact]
     public async Task A_reset_logs_authn_password_change()
     {
         await using var app = new SecurityEventApp(api);

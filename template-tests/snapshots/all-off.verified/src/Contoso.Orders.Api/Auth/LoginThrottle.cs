@@ -67,15 +67,12 @@ public sealed class LoginThrottle(AppDbContext db, IOptions<AuthSettings> settin
     public Task ClearAsync(LoginThrottleState state) =>
         Counts.Where(c => c.EmailHash == state.EmailHash).ExecuteDeleteAsync(CancellationToken.None);
 
-    /// <summary>
-    /// Deletes counts whose window lapsed, unless another replica is doing so now; returns how many, or null when
-    /// this replica skipped the round.
-    /// </summary>
-    public Task<int?> PruneAsync() => db.TryRunAsync(PruningWork, () =>
+    /// <summary>Deletes counts whose window lapsed (in a <see cref="FailedLoginPruning"/> round); returns how many.</summary>
+    public Task<int> PruneAsync()
     {
         var lapsedBefore = time.GetUtcNow() - Window;
         return Counts.Where(c => c.WindowStart <= lapsedBefore).ExecuteDeleteAsync(CancellationToken.None);
-    });
+    }
 
     /// <summary>The key of an email's count: its normalized form's SHA-256, never the address itself.</summary>
     public static byte[] Hash(string email) => SHA256.HashData(Encoding.UTF8.GetBytes(EmailAddress.Normalize(email)));

@@ -11,6 +11,24 @@ namespace Contoso.Orders.Api.Security;
 
 public sealed record AccessToken(string Token, int ExpiresInSeconds);
 
+/// <summary>How a user signed in: the methods (RFC 8176 <c>amr</c> values) and, where sessions are kept, the session.</summary>
+public sealed record SignIn(IReadOnlyList<string> Methods, Guid? SessionId = null)
+{
+    /// <summary>RFC 8176: a password.</summary>
+    public const string Password = "pwd";
+
+    /// <summary>RFC 8176: a one-time password, such as an authenticator app's code.</summary>
+    public const string OneTimePassword = "otp";
+
+    public static SignIn WithPassword { get; } = new([Password]);
+
+    /// <summary>Stored with a session, so that every later token of the session says how it began.</summary>
+    public string MethodsText => string.Join(' ', Methods);
+
+    public static IReadOnlyList<string> ParseMethods(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? [Password] : text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}
+
 /// <summary>Claims a feature adds to every access token, besides the core ones.</summary>
 public interface IAccessTokenClaims
 {
@@ -28,7 +46,7 @@ public sealed class AccessTokenService(IOptions<JwtSettings> settings, SigningKe
     private static readonly JsonWebTokenHandler Handler = new();
     private readonly JwtSettings _settings = settings.Value;
 
-    public AccessToken Create(User user)
+    public AccessToken Create(User user, SignIn signIn)
     {
         var now = time.GetUtcNow();
         var lifetime = _settings.AccessTokenLifetime;
@@ -39,6 +57,13 @@ public sealed class AccessTokenService(IOptions<JwtSettings> settings, SigningKe
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
             new(SessionVersions.ClaimType, user.SessionVersion.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer32),
         };
+        // One claim per method: the handler writes repeated claims as the JSON array RFC 8176 asks for.
+        claims.AddRange(signIn.Methods.Select(method => new Claim(JwtAuthentication.MethodsClaim, method)));
+        if (signIn.SessionId is { } sessionId)
+        {
+            claims.Add(new Claim(JwtAuthentication.SessionClaim, sessionId.ToString()));
+        }
+
         claims.AddRange(featureClaims.SelectMany(source => source.For(user)));
         var token = Handler.CreateToken(new SecurityTokenDescriptor
         {

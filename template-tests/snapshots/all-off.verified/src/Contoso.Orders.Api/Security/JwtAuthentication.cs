@@ -12,6 +12,12 @@ namespace Contoso.Orders.Api.Security;
 
 public static class JwtAuthentication
 {
+    /// <summary>The access token's claim that names the session it was issued in, where sessions are kept.</summary>
+    public const string SessionClaim = "sid";
+
+    /// <summary>The access token's claim that lists how the user signed in (RFC 8176: <c>pwd</c>, <c>otp</c>, ...).</summary>
+    public const string MethodsClaim = "amr";
+
     public static IServiceCollection AddJwtAuthentication(this IServiceCollection services)
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -111,8 +117,11 @@ public static class JwtAuthentication
                     return;
                 }
 
-                cache.Add(loaded, generation);
-                user = loaded;
+                user = loaded with
+                {
+                    EndedSessions = await services.GetRequiredService<UserSessions>().EndedSessionsAsync(userId, context.HttpContext.RequestAborted),
+                };
+                cache.Add(user, generation);
             }
 
             // A token without the claim predates session versions; it counts as issued under the first one.
@@ -120,6 +129,12 @@ public static class JwtAuthentication
             if (sessionVersion != user.SessionVersion)
             {
                 context.Fail("The user's sessions ended after the token was issued.");
+                return;
+            }
+
+            if (token.TryGetPayloadValue<string>(SessionClaim, out var sid) && Guid.TryParse(sid, out var sessionId) && user.EndedSessions.Contains(sessionId))
+            {
+                context.Fail("The token's session ended.");
                 return;
             }
 

@@ -36,6 +36,7 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public const string AuthorizationFail = "authz_fail";
     public const string UserCreated = "user_created";
     public const string UserUpdated = "user_updated";
+    public const string UserDeletedEvent = "user_deleted";
     public const string RateLimitExceeded = "excess_rate_limit_exceeded";
 
     // The meter comes from the host's factory under the app's name, so that it is exported with AppTelemetry's (the
@@ -85,6 +86,14 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public void EmailChanged(Guid userId) =>
         Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "email", userId, ClientAddress));
 
+    /// <summary>The user deleted their own account.</summary>
+    public void UserDeleted(Guid userId) =>
+        Count(UserDeletedEvent, () => LogUserDeleted(logger, UserDeletedEvent, userId, ClientAddress));
+
+    /// <summary>A request to delete the caller's account gave a wrong password (or code).</summary>
+    public void AccountDeletionRefused(Guid userId) =>
+        Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, "DELETE /api/v1/users/me", StatusCodes.Status400BadRequest, ClientAddress));
+
     /// <summary>The rate limiter refused a request; the user id is the authenticated caller's, when there is one.</summary>
     public void RateLimitExceededFor(Guid? userId, string resource) =>
         Count(RateLimitExceeded, () => LogRateLimitExceeded(logger, RateLimitExceeded, userId, resource, ClientAddress));
@@ -127,6 +136,10 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     [LoggerMessage(EventId = 9041, EventName = UserUpdated, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: user {UserId} updated {Attribute} of user {TargetUserId} from {ClientAddress}")]
     private static partial void LogUserUpdated(ILogger logger, string securityEvent, Guid userId, string attribute, Guid targetUserId, string? clientAddress);
+
+    [LoggerMessage(EventId = 9042, EventName = UserDeletedEvent, Level = LogLevel.Warning,
+        Message = "{SecurityEvent}: user {UserId} deleted their account from {ClientAddress}")]
+    private static partial void LogUserDeleted(ILogger logger, string securityEvent, Guid userId, string? clientAddress);
 
     [LoggerMessage(EventId = 9050, EventName = RateLimitExceeded, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: too many requests to {Resource} from {ClientAddress} (user {UserId})")]

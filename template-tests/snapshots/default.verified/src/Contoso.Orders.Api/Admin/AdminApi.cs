@@ -17,6 +17,7 @@ public static class AdminApi
             options => options.TokenValidationParameters.RoleClaimType = Roles.ClaimType);
         services.AddAuthorizationBuilder().AddPolicy(Policies.AdminOnly, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin));
         services.AddScoped<AdminService>();
+        services.AddScoped<IAccountDeletionGuard, LastAdminGuard>();
         services.AddScoped<FirstAdmin>();
         services.AddScoped<IDatabaseSeed>(serviceProvider => serviceProvider.GetRequiredService<FirstAdmin>());
         services.AddHostedService<FirstAdminAtStartup>();

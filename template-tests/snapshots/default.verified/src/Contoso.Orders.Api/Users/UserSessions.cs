@@ -7,11 +7,19 @@ namespace Contoso.Orders.Api.Users;
 public interface IUserSessionStore
 {
     Task EndAllAsync(Guid userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The ids of the user's sessions that ended one by one while access tokens issued in them may still be unexpired
+    /// (an access token names its session in the <c>sid</c> claim).
+    /// </summary>
+    Task<IReadOnlyCollection<Guid>> EndedSessionsAsync(Guid userId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyCollection<Guid>>([]);
 }
 
 /// <summary>
-/// The one place that ends every session of a user: a password change or reset, a deactivation, a logout everywhere.
-/// Runs on the caller's <see cref="Data.AppDbContext"/>, so it joins the caller's transaction when there is one.
+/// The one place that ends the sessions of a user: a password change or reset, a deactivation, a logout everywhere,
+/// or one session ended. Runs on the caller's <see cref="Data.AppDbContext"/>, so it joins the caller's transaction when
+/// there is one.
 /// </summary>
 public sealed class UserSessions(IEnumerable<IUserSessionStore> stores)
 {
@@ -21,5 +29,16 @@ public sealed class UserSessions(IEnumerable<IUserSessionStore> stores)
         {
             await store.EndAllAsync(userId, cancellationToken);
         }
+    }
+
+    public async Task<IReadOnlySet<Guid>> EndedSessionsAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var ended = new HashSet<Guid>();
+        foreach (var store in stores)
+        {
+            ended.UnionWith(await store.EndedSessionsAsync(userId, cancellationToken));
+        }
+
+        return ended;
     }
 }

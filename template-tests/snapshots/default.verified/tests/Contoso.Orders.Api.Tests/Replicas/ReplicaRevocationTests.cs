@@ -32,6 +32,20 @@ public sealed class ReplicaRevocationTests(ReplicaCollection.Shared shared, ITes
     }
 
     [Fact]
+    public async Task An_account_deleted_on_one_replica_is_refused_on_every_other_within_a_second()
+    {
+        var token = await _replicas[0].AccessTokenForNewUserAsync();
+        await _replicas.WarmAsync(token);
+
+        var deleted = await _replicas[0].DeleteAccountAsync(token);
+        var since = Stopwatch.StartNew();
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _replicas[0].GetMeAsync(token)).StatusCode);
+        await Revocation.AssertRefusedWithinBoundAsync(_replicas.Others(0), token, since, output, "account deletion");
+    }
+
+    [Fact]
     public async Task A_password_reset_through_the_email_link_is_refused_on_every_replica_within_a_second()
     {
         var (email, tokens) = await _replicas[0].RegisterAndLoginAsync();

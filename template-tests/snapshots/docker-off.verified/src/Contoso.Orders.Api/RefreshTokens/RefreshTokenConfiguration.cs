@@ -5,6 +5,8 @@ namespace Contoso.Orders.Api.RefreshTokens;
 
 public sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<RefreshToken>
 {
+    public const int UserAgentLength = 256;
+
     public void Configure(EntityTypeBuilder<RefreshToken> token)
     {
         token.ToTable("refresh_tokens");
@@ -12,6 +14,10 @@ public sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<Refresh
         token.Property(t => t.Id).ValueGeneratedNever();
         token.Property(t => t.TokenHash).HasMaxLength(32);
         token.HasIndex(t => t.TokenHash).IsUnique();
+        token.Property(t => t.AuthenticationMethods).HasMaxLength(40);
+        // An IPv6 address with a zone id fits in 45 characters plus the zone.
+        token.Property(t => t.ClientAddress).HasMaxLength(64);
+        token.Property(t => t.UserAgent).HasMaxLength(UserAgentLength);
         token.HasIndex(t => t.FamilyId);
         token.HasIndex(t => t.UserId);
         token.HasIndex(t => t.ExpiresAt);

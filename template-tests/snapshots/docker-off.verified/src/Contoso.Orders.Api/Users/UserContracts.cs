@@ -21,3 +21,9 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
         return errors;
     }
 }
+
+public sealed record DeleteAccountRequest(string? Password)
+{
+    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
+        ("password", string.IsNullOrEmpty(Password) ? "Password is required." : null));
+}

@@ -40,6 +40,24 @@ public sealed class RefreshTokenSecurityEventTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Ending_a_session_logs_authn_token_revoked_naming_it()
+    {
+        await using var app = new SecurityEventApp(api);
+        var (userId, tokens) = await LoginAsync(app.Client);
+        var access = tokens.GetProperty("accessToken").GetString()!;
+        var family = await FamilyOfAsync(userId);
+
+        var ended = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/users/me/sessions/{family}").WithBearer(access));
+
+        Assert.Equal(HttpStatusCode.NoContent, ended.StatusCode);
+        var record = app.Single(9011, "authn_token_revoked", LogLevel.Information);
+        Assert.Equal(userId.ToString(), record.GetStructuredStateValue("UserId"));
+        Assert.Equal(family, record.GetStructuredStateValue("FamilyId"));
+        Assert.Equal("session ended", record.GetStructuredStateValue("Reason"));
+        app.AssertNoEventCarries([.. SecurityEventTests.TokensIn(tokens)]);
+    }
+
+    [Fact]
     public async Task Logging_out_everywhere_logs_one_authn_token_revoked_for_all_families()
     {
         await using var app = new SecurityEventApp(api);

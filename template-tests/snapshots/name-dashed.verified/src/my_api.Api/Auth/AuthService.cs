@@ -140,7 +140,7 @@ public sealed class AuthService(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        var issued = await tokens.IssueAsync(user, cancellationToken);
+        var issued = await tokens.IssueAsync(user, SignIn.WithPassword, cancellationToken);
         events.LoginSucceeded(user.Id);
         return new LoginResult(LoginOutcome.Success, issued);
     }

@@ -7,10 +7,10 @@ namespace my_api.Api.Auth;
 /// <summary>What a successful login hands the client.</summary>
 public sealed class TokenIssuer(AccessTokenService accessTokens, RefreshTokenStore refreshTokens)
 {
-    public async Task<TokenResponse> IssueAsync(User user, CancellationToken cancellationToken)
+    public async Task<TokenResponse> IssueAsync(User user, SignIn signIn, CancellationToken cancellationToken)
     {
-        var access = accessTokens.Create(user);
-        var refresh = await refreshTokens.StartFamilyAsync(user.Id, cancellationToken);
+        var refresh = await refreshTokens.StartFamilyAsync(user.Id, signIn, cancellationToken);
+        var access = accessTokens.Create(user, signIn with { SessionId = refresh.SessionId });
         return new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds, refresh.Token, refresh.ExpiresInSeconds);
     }
 }

@@ -82,6 +82,12 @@ public static class ApiClient
             Content = JsonContent.Create(new { currentPassword, newPassword }),
         }.WithBearer(token));
 
+    public static Task<HttpResponseMessage> DeleteAccountAsync(this HttpClient client, string token, string? password = Password) =>
+        client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/me")
+        {
+            Content = JsonContent.Create(new { password }),
+        }.WithBearer(token));
+
     /// <summary>Asserts a Problem Details body with the given status, and returns it.</summary>
     public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode status)
     {

@@ -19,6 +19,7 @@ public sealed class AccountMail(EmailOutbox outbox)
     public const string EmailChangeRequested = "email-change-requested";
     public const string EmailChanged = "email-changed";
     public const string PasswordChanged = "password-changed";
+    public const string AccountDeleted = "account-deleted";
 
     /// <summary>The value that carries the account's id to the preparer of <see cref="ConfirmEmailChange"/>.</summary>
     public const string UserIdValue = "UserId";
@@ -50,4 +51,7 @@ public sealed class AccountMail(EmailOutbox outbox)
         outbox.Add(oldEmail, EmailChanged, new Dictionary<string, string> { [NewEmailValue] = newEmail });
 
     public void PasswordChangedNotice(string email) => outbox.Add(email, PasswordChanged, NoValues);
+
+    /// <summary>To the address of an account just deleted: the one email about it that is kept.</summary>
+    public void AccountDeletedNotice(string email) => outbox.Add(email, AccountDeleted, NoValues);
 }

@@ -14,6 +14,13 @@ public sealed record RefreshRequest(string? RefreshToken)
         ("refreshToken", string.IsNullOrWhiteSpace(RefreshToken) ? "Refresh token is required." : null));
 }
 
+/// <summary>One entry of <c>GET /users/me/sessions</c>.</summary>
+public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt, string? IpAddress, string? UserAgent, bool Current)
+{
+    public static SessionResponse From(UserSession session, Guid? current) =>
+        new(session.Id, session.CreatedAt, session.LastUsedAt, session.ExpiresAt, session.IpAddress, session.UserAgent, session.Id == current);
+}
+
 public static class RefreshTokensApi
 {
     public static IServiceCollection AddRefreshTokens(this IServiceCollection services)
@@ -42,14 +49,44 @@ public static class RefreshTokensApi
 
         group.MapPost("/logout", LogoutAsync)
             .AllowAnonymous()
-            .WithSummary("Revoke a refresh token and every token rotated from the same login");
+            .WithSummary("End the refresh token's session: every token rotated from the same login, and the session's access tokens");
 
         group.MapPost("/logout-all", LogoutAllAsync)
             .WithSummary("End every session of the authenticated user: every refresh token revoked, every access token refused")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
+        var sessions = api.MapGroup("/users/me/sessions").WithTags("Users").RequireAuthorization();
+
+        sessions.MapGet("", ListSessionsAsync)
+            .WithSummary("The authenticated user's live sessions (one per login), the caller's marked current")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        sessions.MapDelete("/{id:guid}", EndSessionAsync)
+            .WithSummary("End one of the authenticated user's sessions: its refresh token and its access tokens stop working")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return group;
     }
+
+    private static async Task<Ok<List<SessionResponse>>> ListSessionsAsync(
+        CurrentUser currentUser, RefreshTokenStore store, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        var current = CurrentSession(httpContext);
+        var sessions = await store.ListSessionsAsync(currentUser.Id, cancellationToken);
+        httpContext.Response.PreventCaching();
+        return TypedResults.Ok(sessions.Select(session => SessionResponse.From(session, current)).ToList());
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> EndSessionAsync(
+        Guid id, CurrentUser currentUser, RefreshTokenStore store, CancellationToken cancellationToken) =>
+        await store.EndSessionAsync(currentUser.Id, id, cancellationToken)
+            ? TypedResults.NoContent()
+            // Another user's session and no session at all get the same answer.
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "There is no such session.");
+
+    private static Guid? CurrentSession(HttpContext httpContext) =>
+        Guid.TryParse(httpContext.User.FindFirst(JwtAuthentication.SessionClaim)?.Value, out var id) ? id : null;
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
         RefreshRequest request, RefreshTokenStore store, AccessTokenService accessTokens, HttpContext httpContext,
@@ -66,7 +103,7 @@ public static class RefreshTokensApi
             return InvalidRefreshToken();
         }
 
-        var access = accessTokens.Create(rotated.User);
+        var access = accessTokens.Create(rotated.User, rotated.SignIn);
         httpContext.Response.PreventCaching();
         return TypedResults.Ok(new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds, rotated.Token.Token, rotated.Token.ExpiresInSeconds));
     }

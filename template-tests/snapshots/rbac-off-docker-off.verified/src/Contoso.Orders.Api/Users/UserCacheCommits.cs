@@ -1,8 +1,6 @@
-using System.Data.Common;
-using System.Runtime.CompilerServices;
+using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Domain;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Contoso.Orders.Api.Users;
 
@@ -12,113 +10,46 @@ namespace Contoso.Orders.Api.Users;
 /// password change, say, was answered here is never served the old row here afterwards. Changes saved through the
 /// change tracker are found by themselves; bulk updates name their users with <see cref="EvictOnCommit"/>.
 /// </summary>
-public sealed class UserCacheCommits(UserCache cache) : ISaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class UserCacheCommits(UserCache cache) : CommitInterceptor<Guid>
 {
-    private readonly ConditionalWeakTable<DbContext, HashSet<Guid>> _changed = [];
-
     /// <summary>For a change made outside the change tracker, after it ran on <paramref name="db"/>.</summary>
     public void EvictOnCommit(DbContext db, Guid userId)
     {
         cache.Evict(userId);
-        if (db.Database.CurrentTransaction is null)
-        {
-            return;
-        }
-
-        lock (_changed)
-        {
-            _changed.GetOrCreateValue(db).Add(userId);
-        }
+        CollectOnCommit(db, userId);
     }
 
-    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// For a change to what the cached user stands for that is not a change to the user's row (one session ended, say):
+    /// announces it as the row's trigger would, when the transaction on <paramref name="db"/> commits, so that every
+    /// replica drops its copy.
+    /// </summary>
+    public async Task AnnounceChangeAsync(DbContext db, Guid userId, CancellationToken cancellationToken)
     {
-        MarkChangedUsers(eventData.Context);
-        return ValueTask.FromResult(result);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify({UserChangeListener.Channel}, {userId.ToString()})", cancellationToken);
+        EvictOnCommit(db, userId);
     }
 
-    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    protected override void Collect(DbContext context, ISet<Guid> items)
     {
-        MarkChangedUsers(eventData.Context);
-        return result;
-    }
-
-    public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        EvictIfCommitted(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
-    {
-        EvictIfCommitted(eventData.Context);
-        return result;
-    }
-
-    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Evict(eventData.Context);
-        return Task.CompletedTask;
-    }
-
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Evict(eventData.Context);
-
-    // On a rollback nothing changed, but evicting costs one read: simpler than telling the cases apart.
-    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Evict(eventData.Context);
-        return Task.CompletedTask;
-    }
-
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Evict(eventData.Context);
-
-    private void MarkChangedUsers(DbContext? context)
-    {
-        if (context is null)
-        {
-            return;
-        }
-
         foreach (var entry in context.ChangeTracker.Entries<User>())
         {
             if (entry.State is EntityState.Modified or EntityState.Deleted)
             {
                 cache.Evict(entry.Entity.Id);
-                lock (_changed)
-                {
-                    _changed.GetOrCreateValue(context).Add(entry.Entity.Id);
-                }
+                items.Add(entry.Entity.Id);
             }
         }
     }
 
-    private void EvictIfCommitted(DbContext? context)
+    protected override void Committed(IReadOnlyCollection<Guid> items) => Evict(items);
+
+    // On a rollback nothing changed, but evicting costs one read: simpler than telling the cases apart.
+    protected override void RolledBack(IReadOnlyCollection<Guid> items) => Evict(items);
+
+    private void Evict(IReadOnlyCollection<Guid> userIds)
     {
-        if (context is not null && context.Database.CurrentTransaction is null)
-        {
-            Evict(context);
-        }
-    }
-
-    private void Evict(DbContext? context)
-    {
-        if (context is null)
-        {
-            return;
-        }
-
-        HashSet<Guid>? changed;
-        lock (_changed)
-        {
-            if (!_changed.TryGetValue(context, out changed))
-            {
-                return;
-            }
-
-            _changed.Remove(context);
-        }
-
-        foreach (var userId in changed)
+        foreach (var userId in userIds)
         {
             cache.Evict(userId);
         }

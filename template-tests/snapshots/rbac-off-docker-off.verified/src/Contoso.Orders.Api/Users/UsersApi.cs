@@ -2,13 +2,14 @@ using Contoso.Orders.Api.Hosting;
 using Contoso.Orders.Api.Passwords;
 using Contoso.Orders.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Contoso.Orders.Api.Users;
 
 public static class UsersApi
 {
     public static IServiceCollection AddUsersFeature(this IServiceCollection services) =>
-        services.AddScoped<UserService>().AddScoped<UserSessions>();
+        services.AddScoped<UserService>().AddScoped<UserSessions>().AddScoped<AccountDeletion>();
 
     public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder api)
     {
@@ -22,6 +23,13 @@ public static class UsersApi
             .RequireRateLimiting(RateLimiting.CredentialsPolicy)
             .WithSummary("Change the authenticated user's password")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        group.MapDelete("/me", DeleteAccountAsync)
+            .RequireRateLimiting(RateLimiting.CredentialsPolicy)
+            .WithSummary("Delete the authenticated user's account and everything that belongs to it; the password is asked again")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         return group;
@@ -41,5 +49,23 @@ public static class UsersApi
         return changed
             ? TypedResults.NoContent()
             : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["currentPassword"] = ["Current password is incorrect."] });
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAccountAsync(
+        [FromBody] DeleteAccountRequest request, CurrentUser currentUser, AccountDeletion deletion, CancellationToken cancellationToken)
+    {
+        if (request.Validate() is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var result = await deletion.DeleteAsync(currentUser.Id, request.Password!, cancellationToken);
+        return result.Outcome switch
+        {
+            AccountDeletionOutcome.Deleted => TypedResults.NoContent(),
+            AccountDeletionOutcome.WrongPassword =>
+                TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["Password is incorrect."] }),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The account cannot be deleted.", detail: result.Refusal),
+        };
     }
 }

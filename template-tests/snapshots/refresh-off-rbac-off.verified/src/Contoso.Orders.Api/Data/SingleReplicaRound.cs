@@ -32,3 +32,49 @@ public static class SingleReplicaRound
         return result;
     }
 }
+
+/// <summary>
+/// Deletes what has lapsed on a timer, so that a table does not grow forever. Every replica runs it; in each round
+/// one of them prunes and the others skip (see <see cref="SingleReplicaRound"/>). A database outage costs a round,
+/// never the app.
+/// </summary>
+public abstract class PeriodicPruning(IServiceScopeFactory scopes, ILogger logger) : BackgroundService
+{
+    /// <summary>Time between rounds.</summary>
+    protected abstract TimeSpan Interval { get; }
+
+    /// <summary>The name of the round's advisory lock: stable across replicas and versions.</summary>
+    protected abstract string Work { get; }
+
+    /// <summary>What is pruned, in the log's words ("lapsed failed-login counts").</summary>
+    protected abstract string What { get; }
+
+    /// <summary>Deletes what lapsed, inside the round's transaction; returns how many rows went.</summary>
+    protected abstract Task<int> PruneAsync(IServiceProvider services);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        // Stopping ends the wait between rounds; a round under way finishes first.
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var pruned = await scope.ServiceProvider.GetRequiredService<AppDbContext>().TryRunAsync(Work, () => PruneAsync(scope.ServiceProvider));
+                if (pruned is null)
+                {
+                    logger.LogDebug("Another replica is pruning {What}; this one skips the round", What);
+                }
+                else if (pruned > 0)
+                {
+                    logger.LogInformation("Pruned {Count} {What}", pruned, What);
+                }
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Pruning {What} failed", What);
+            }
+        }
+    }
+}

@@ -1,7 +1,5 @@
-using System.Data.Common;
-using System.Runtime.CompilerServices;
+using Contoso.Orders.Api.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Contoso.Orders.Api.Email;
 
@@ -31,83 +29,23 @@ public sealed class EmailOutboxSignal
 
 /// <summary>
 /// Signals new email only once it is committed: a signal before the commit would wake the sender to a row it cannot
-/// see yet. A context that saved new outbox rows is marked; the mark turns into a signal when its transaction commits
-/// (or at once, when the save had no transaction of its own making) and is dropped on rollback.
+/// see yet.
 /// </summary>
-public sealed class EmailOutboxCommitInterceptor(EmailOutboxSignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class EmailOutboxCommitInterceptor(EmailOutboxSignal signal) : CommitInterceptor<EmailOutboxCommitInterceptor.NewEmail>
 {
-    private static readonly object Mark = new();
-    private readonly ConditionalWeakTable<DbContext, object> _withNewEmail = [];
-
-    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    /// <summary>The one item collected: "this save queued email".</summary>
+    public enum NewEmail
     {
-        MarkNewEmail(eventData.Context);
-        return ValueTask.FromResult(result);
+        Queued,
     }
 
-    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    protected override void Collect(DbContext context, ISet<NewEmail> items)
     {
-        MarkNewEmail(eventData.Context);
-        return result;
-    }
-
-    public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        SignalIfCommitted(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
-    {
-        SignalIfCommitted(eventData.Context);
-        return result;
-    }
-
-    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Signal(eventData.Context);
-        return Task.CompletedTask;
-    }
-
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Signal(eventData.Context);
-
-    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Forget(eventData.Context);
-        return Task.CompletedTask;
-    }
-
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget(eventData.Context);
-
-    private void MarkNewEmail(DbContext? context)
-    {
-        if (context is not null && context.ChangeTracker.Entries<EmailOutboxMessage>().Any(entry => entry.State == EntityState.Added))
+        if (context.ChangeTracker.Entries<EmailOutboxMessage>().Any(entry => entry.State == EntityState.Added))
         {
-            _withNewEmail.AddOrUpdate(context, Mark);
+            items.Add(NewEmail.Queued);
         }
     }
 
-    private void SignalIfCommitted(DbContext? context)
-    {
-        if (context is not null && context.Database.CurrentTransaction is null)
-        {
-            Signal(context);
-        }
-    }
-
-    private void Signal(DbContext? context)
-    {
-        if (context is not null && _withNewEmail.Remove(context))
-        {
-            signal.Notify();
-        }
-    }
-
-    private void Forget(DbContext? context)
-    {
-        if (context is not null)
-        {
-            _withNewEmail.Remove(context);
-        }
-    }
+    protected override void Committed(IReadOnlyCollection<NewEmail> items) => signal.Notify();
 }

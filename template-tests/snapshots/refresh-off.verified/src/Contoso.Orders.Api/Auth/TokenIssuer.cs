@@ -6,9 +6,9 @@ namespace Contoso.Orders.Api.Auth;
 /// <summary>What a successful login hands the client.</summary>
 public sealed class TokenIssuer(AccessTokenService accessTokens)
 {
-    public Task<TokenResponse> IssueAsync(User user, CancellationToken cancellationToken)
+    public Task<TokenResponse> IssueAsync(User user, SignIn signIn, CancellationToken cancellationToken)
     {
-        var access = accessTokens.Create(user);
+        var access = accessTokens.Create(user, signIn);
         return Task.FromResult(new TokenResponse(access.Token, "Bearer", access.ExpiresInSeconds));
     }
 }

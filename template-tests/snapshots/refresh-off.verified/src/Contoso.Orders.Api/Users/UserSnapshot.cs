@@ -22,4 +22,7 @@ public sealed record UserSnapshot
     public required string Role { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Sessions that ended one by one (see <see cref="IUserSessionStore.EndedSessionsAsync"/>): their access tokens are refused.</summary>
+    public IReadOnlySet<Guid> EndedSessions { get; init; } = new HashSet<Guid>();
 }

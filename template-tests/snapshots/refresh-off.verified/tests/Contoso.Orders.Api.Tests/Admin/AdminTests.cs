@@ -206,6 +206,28 @@ public sealed class AdminTests(ApiFactory api)
         Assert.Equal(1L, await CountActiveAdminsAsync(isolated));
     }
 
+    [Fact]
+    public async Task The_last_active_admin_cannot_delete_its_account_and_two_admins_deleting_themselves_at_once_leave_one()
+    {
+        await using var isolated = await IsolatedApi.StartAsync();
+        using var client = isolated.Factory.CreateClient();
+        var password = isolated.Factory.AdminPassword;
+        var adminA = await LoginTokenAsync(client, ApiFactory.AdminEmail, password);
+
+        var alone = await client.DeleteAccountAsync(adminA, password);
+
+        var problem = await alone.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("last active admin", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetMeAsync(adminA)).StatusCode);
+
+        var admins = await PromoteSecondAdminAsync(client, adminA, (await GetMeJsonAsync(client, adminA)).GetProperty("id").GetString()!);
+        var results = await Task.WhenAll(client.DeleteAccountAsync(admins.TokenA, password), client.DeleteAccountAsync(admins.TokenB, ApiClient.Password));
+
+        Assert.Single(results, r => r.StatusCode == HttpStatusCode.NoContent);
+        Assert.Single(results, r => r.StatusCode == HttpStatusCode.Conflict);
+        Assert.Equal(1L, await CountActiveAdminsAsync(isolated));
+    }
+
     [Theory]
     [InlineData("role", "role")]
     [InlineData("status", "status")]
