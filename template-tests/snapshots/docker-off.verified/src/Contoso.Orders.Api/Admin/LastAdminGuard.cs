@@ -1,7 +1,6 @@
 using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Domain;
 using Contoso.Orders.Api.Users;
-using Microsoft.EntityFrameworkCore;
 
 namespace Contoso.Orders.Api.Admin;
 
@@ -18,10 +17,7 @@ public sealed class LastAdminGuard(AppDbContext db) : IAccountDeletionGuard
             return null;
         }
 
-        var activeAdmins = await db.Users
-            .FromSql($"SELECT * FROM users WHERE role = {Roles.Admin} AND is_active ORDER BY id FOR UPDATE")
-            .AsNoTracking()
-            .ToListAsync(cancellationToken);
+        var activeAdmins = await db.LockActiveAdminsAsync(cancellationToken);
         return activeAdmins.Count <= 1
             ? "This is the last active admin: make another user an admin before deleting this account."
             : null;

@@ -41,9 +41,7 @@ public sealed class AdminService(AppDbContext db, UserSessions sessions, Current
     private async Task<(AdminChange, User?)> ChangeAsync(Guid id, Action<User> change, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var activeAdmins = await db.Users
-            .FromSql($"SELECT * FROM users WHERE role = {Roles.Admin} AND is_active ORDER BY id FOR UPDATE")
-            .ToListAsync(cancellationToken);
+        var activeAdmins = await db.LockActiveAdminsAsync(cancellationToken);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
         if (user is null)
         {
@@ -85,4 +83,14 @@ public sealed class AdminService(AppDbContext db, UserSessions sessions, Current
 
         return (AdminChange.Done, user);
     }
+}
+
+public static class ActiveAdmins
+{
+    /// <summary>
+    /// The active admins, their rows locked until the caller's transaction ends, so that changes that could leave no
+    /// active admin (a demotion, a deactivation, a deletion) are decided one after the other.
+    /// </summary>
+    public static Task<List<User>> LockActiveAdminsAsync(this AppDbContext db, CancellationToken cancellationToken) =>
+        db.Users.FromSql($"SELECT * FROM users WHERE role = {Roles.Admin} AND is_active ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
 }
