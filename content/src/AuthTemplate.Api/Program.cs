@@ -15,6 +15,7 @@ using AuthTemplate.Api.RefreshTokens;
 using AuthTemplate.Api.Security;
 using AuthTemplate.Api.Security.SigningKeys;
 using AuthTemplate.Api.Telemetry;
+using AuthTemplate.Api.TwoFactor;
 using AuthTemplate.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -44,6 +45,7 @@ builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
+builder.Services.AddTwoFactor();
 #if (RefreshTokens)
 builder.Services.AddRefreshTokens();
 #endif
@@ -63,6 +65,7 @@ var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
+api.MapTwoFactorEndpoints();
 #if (RefreshTokens)
 api.MapRefreshTokenEndpoints();
 #endif

@@ -22,6 +22,9 @@ public sealed class User
     /// Access tokens carry the version they were issued under, and one from an older version is refused.
     /// </summary>
     public int SessionVersion { get; set; }
+
+    /// <summary>True once an authenticator app was confirmed with a code: a login then needs a code after the password.</summary>
+    public bool TwoFactorEnabled { get; set; }
 #if (Rbac)
 
     /// <summary>One of <see cref="Admin.Roles"/>; carried by the access token.</summary>

@@ -11,6 +11,12 @@ public enum LoginFailureReason
     Deactivated,
     MalformedEmail,
     Unconfirmed,
+
+    /// <summary>A wrong code in a login's second step.</summary>
+    WrongCode,
+
+    /// <summary>A second step with an unknown, expired or spent <c>mfaToken</c>.</summary>
+    UnknownChallenge,
 }
 
 /// <summary>
@@ -94,6 +100,31 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public void AccountDeletionRefused(Guid userId) =>
         Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, "DELETE /api/v1/users/me", StatusCodes.Status400BadRequest, ClientAddress));
 
+    /// <summary>A second step completed with a recovery code: a login, and a recovery code spent.</summary>
+    public void LoginSucceededWithRecoveryCode(Guid userId)
+    {
+        LoginSucceeded(userId);
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "recovery_code_used", userId, ClientAddress));
+    }
+
+    /// <summary>Two-factor requests of the account refused unchecked after too many wrong codes or passwords.</summary>
+    public void TwoFactorThrottled(Guid userId) =>
+        Count(LoginFailMax, () => LogCodesThrottled(logger, LoginFailMax, userId, ClientAddress));
+
+    /// <summary>A request to change the account's second factor gave a wrong password or code.</summary>
+    public void TwoFactorChangeRefused(Guid userId, string change) =>
+        Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, $"POST /api/v1/users/me/two-factor/{change}", StatusCodes.Status400BadRequest, ClientAddress));
+
+    public void TwoFactorEnabled(Guid userId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "two_factor_enabled", userId, ClientAddress));
+
+    /// <summary>Two-factor sign-in turned off: by its owner (the same id twice) or by an admin.</summary>
+    public void TwoFactorDisabled(Guid userId, Guid targetUserId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "two_factor_disabled", targetUserId, ClientAddress));
+
+    public void RecoveryCodesRenewed(Guid userId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "recovery_codes", userId, ClientAddress));
+
     /// <summary>The rate limiter refused a request; the user id is the authenticated caller's, when there is one.</summary>
     public void RateLimitExceededFor(Guid? userId, string resource) =>
         Count(RateLimitExceeded, () => LogRateLimitExceeded(logger, RateLimitExceeded, userId, resource, ClientAddress));
@@ -115,6 +146,11 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     [LoggerMessage(EventId = 9004, EventName = LoginFailMax, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: login refused unchecked after {MaxFailures} failed logins for its email, from {ClientAddress}")]
     private static partial void LogLoginThrottled(ILogger logger, string securityEvent, int maxFailures, string? clientAddress);
+
+    /// <summary>The account's codes refused unchecked (see <see cref="TwoFactorThrottled"/>); no event name of its own, the vocabulary has one for both.</summary>
+    [LoggerMessage(EventId = 9006, Level = LogLevel.Warning,
+        Message = "{SecurityEvent}: two-factor requests of user {UserId} refused unchecked after too many wrong codes, from {ClientAddress}")]
+    private static partial void LogCodesThrottled(ILogger logger, string securityEvent, Guid userId, string? clientAddress);
 
     [LoggerMessage(EventId = 9002, EventName = PasswordChange, Level = LogLevel.Information,
         Message = "{SecurityEvent}: user {UserId} set a new password ({Method}) from {ClientAddress}")]

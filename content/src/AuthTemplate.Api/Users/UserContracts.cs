@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Domain;
 using AuthTemplate.Api.Passwords;
@@ -5,20 +6,23 @@ using AuthTemplate.Api.Passwords;
 namespace AuthTemplate.Api.Users;
 
 #if (Rbac)
-public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt, string Role)
+public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt, bool TwoFactorEnabled, string Role)
 {
-    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.Role);
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.TwoFactorEnabled, user.Role);
 
-    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.Role);
-}
+    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.TwoFactorEnabled, user.Role);
 #else
-public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt)
+public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt, bool TwoFactorEnabled)
 {
-    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt);
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.TwoFactorEnabled);
 
-    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt);
-}
+    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.TwoFactorEnabled);
 #endif
+
+    /// <summary>Unused recovery codes, told to the account's owner while two-factor sign-in is on; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RecoveryCodesLeft { get; init; }
+}
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword)
 {
@@ -31,8 +35,10 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
     }
 }
 
-public sealed record DeleteAccountRequest(string? Password)
+/// <summary>The password, and with two-factor sign-in on, a code from the app or a recovery code.</summary>
+public sealed record DeleteAccountRequest(string? Password, string? Code = null)
 {
     public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
-        ("password", string.IsNullOrEmpty(Password) ? "Password is required." : null));
+        ("password", string.IsNullOrEmpty(Password) ? "Password is required." : null),
+        ("code", Code is not null && string.IsNullOrWhiteSpace(Code) ? "Code must not be empty." : null));
 }

@@ -18,6 +18,8 @@ public sealed record UserSnapshot
     public required bool EmailConfirmed { get; init; }
 
     public required int SessionVersion { get; init; }
+
+    public required bool TwoFactorEnabled { get; init; }
 #if (Rbac)
 
     public required string Role { get; init; }
