@@ -37,6 +37,7 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public const string LoginSuccess = "authn_login_success";
     public const string LoginFail = "authn_login_fail";
     public const string LoginFailMax = "authn_login_fail_max";
+    public const string LoginLock = "authn_login_lock";
     public const string PasswordChange = "authn_password_change";
     public const string PasswordChangeFail = "authn_password_change_fail";
     public const string AuthorizationFail = "authz_fail";
@@ -109,7 +110,7 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
 
     /// <summary>Two-factor requests of the account refused unchecked after too many wrong codes or passwords.</summary>
     public void TwoFactorThrottled(Guid userId) =>
-        Count(LoginFailMax, () => LogCodesThrottled(logger, LoginFailMax, userId, ClientAddress));
+        Count(LoginLock, () => LogCodesThrottled(logger, LoginLock, userId, ClientAddress));
 
     /// <summary>A request to change the account's second factor gave a wrong password or code.</summary>
     public void TwoFactorChangeRefused(Guid userId, string change) =>
@@ -147,8 +148,7 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
         Message = "{SecurityEvent}: login refused unchecked after {MaxFailures} failed logins for its email, from {ClientAddress}")]
     private static partial void LogLoginThrottled(ILogger logger, string securityEvent, int maxFailures, string? clientAddress);
 
-    /// <summary>The account's codes refused unchecked (see <see cref="TwoFactorThrottled"/>); no event name of its own, the vocabulary has one for both.</summary>
-    [LoggerMessage(EventId = 9006, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 9006, EventName = LoginLock, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: two-factor requests of user {UserId} refused unchecked after too many wrong codes, from {ClientAddress}")]
     private static partial void LogCodesThrottled(ILogger logger, string securityEvent, Guid userId, string? clientAddress);
 

@@ -1,9 +1,7 @@
 using AuthTemplate.Api.Auth;
-using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Security;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace AuthTemplate.Api.TwoFactor;
 
@@ -14,7 +12,7 @@ namespace AuthTemplate.Api.TwoFactor;
 /// </summary>
 public sealed class TwoFactorLogin(
     AppDbContext db, TwoFactorChallenges challenges, TwoFactorCodes codes, LoginThrottle throttle, TokenIssuer tokens, TwoFactorMail mail,
-    IOptions<AuthSettings> settings, SecurityEvents events)
+    SecurityEvents events)
 {
     public async Task<LoginResult> CompleteAsync(string mfaToken, string code, CancellationToken cancellationToken)
     {
@@ -29,7 +27,7 @@ public sealed class TwoFactorLogin(
         var state = await throttle.CheckKeyAsync(TwoFactorCodes.ThrottleKey(challenge.UserId), cancellationToken);
         if (state.RetryAfter is { } retryAfter)
         {
-            events.LoginThrottled(settings.Value.MaxFailedLoginsPerEmail);
+            events.TwoFactorThrottled(challenge.UserId);
             return new LoginResult(LoginOutcome.Throttled, RetryAfter: retryAfter);
         }
 

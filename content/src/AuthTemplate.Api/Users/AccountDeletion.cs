@@ -51,8 +51,7 @@ public sealed class AccountDeletion(
         if (user.TwoFactorEnabled && (code is null || await codes.SpendAsync(userId, code, cancellationToken) == CodeCheck.Wrong))
         {
             events.AccountDeletionRefused(userId);
-            return new AccountDeletionResult(AccountDeletionOutcome.WrongCode,
-                code is null ? "Two-factor sign-in is on: a code from the app or a recovery code is required." : "The code is not valid.");
+            return new AccountDeletionResult(AccountDeletionOutcome.WrongCode, "The code is not valid.");
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

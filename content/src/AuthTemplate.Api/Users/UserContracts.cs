@@ -38,7 +38,7 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
 /// <summary>The password, and with two-factor sign-in on, a code from the app or a recovery code.</summary>
 public sealed record DeleteAccountRequest(string? Password, string? Code = null)
 {
-    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
+    public Dictionary<string, string[]> Validate(bool twoFactorEnabled) => ValidationErrors.Of(
         ("password", string.IsNullOrEmpty(Password) ? "Password is required." : null),
-        ("code", Code is not null && string.IsNullOrWhiteSpace(Code) ? "Code must not be empty." : null));
+        ("code", twoFactorEnabled && string.IsNullOrWhiteSpace(Code) ? "Two-factor sign-in is on: a code from the app or a recovery code is required." : null));
 }

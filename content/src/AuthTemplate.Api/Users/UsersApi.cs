@@ -62,7 +62,7 @@ public static class UsersApi
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAccountAsync(
         [FromBody] DeleteAccountRequest request, CurrentUser currentUser, AccountDeletion deletion, CancellationToken cancellationToken)
     {
-        if (request.Validate() is { Count: > 0 } errors)
+        if (request.Validate(currentUser.User.TwoFactorEnabled) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
