@@ -10,12 +10,14 @@ namespace AuthTemplate.TemplateTests;
 /// The generated README's "Run it in five minutes", as written: its own commands, in a fresh generation, against the
 /// PostgreSQL it tells a newcomer to start (user <c>postgres</c>, password <c>postgres</c> on localhost:5432). The
 /// migrate and run commands, then every curl block: register, read the confirmation from the pickup folder, confirm,
-/// log in, read the user; forgot the password, read the reset email, reset.
+/// log in, read the user; forgot the password, read the reset email, reset. Then "Two-factor sign-in" as written:
+/// setup, a code from <c>oathtool</c>, enable, and a login through its second step.
 /// </summary>
 [Collection(ConventionalPostgres.CollectionName)]
 public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres, ITestOutputHelper output)
 {
     const string Section = "## Run it in five minutes";
+    const string TwoFactorSection = "## Two-factor sign-in";
     static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
     [Fact]
@@ -30,6 +32,8 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
             $"[{variant.Scenario}] README.md's walkthrough should run `-- migrate`, then serve; it has: {string.Join(" | ", serve)}");
         var walks = blocks.Where(block => block.Contains("curl ", StringComparison.Ordinal)).ToList();
         Assert.True(walks.Count == 2, $"[{variant.Scenario}] README.md's walkthrough should have two curl blocks (the account, then a reset); it has {walks.Count}.");
+        var twoFactor = BashBlocks(SectionText(generated.Files.ReadText("README.md"), TwoFactorSection));
+        Assert.True(twoFactor.Count == 1, $"[{variant.Scenario}] README.md's \"{TwoFactorSection}\" should have one bash block (the whole flow); it has {twoFactor.Count}.");
         var baseUrl = BaseUrl().Match(walks[0]) is { Success: true } url
             ? $"http://{url.Groups["host"].Value}"
             : throw new InvalidOperationException("The walkthrough's curl commands name no localhost:PORT.");
@@ -80,6 +84,13 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
                 var newPassword = await http.PostAsJsonAsync("/api/v1/auth/login", new { email = "alice@example.com", password = "an even better passphrase" });
                 Assert.Equal(HttpStatusCode.Unauthorized, oldPassword.StatusCode);
                 Assert.Equal(HttpStatusCode.OK, newPassword.StatusCode);
+
+                var signedIn = await Bash("the two-factor flow: setup, enable with oathtool's code, log in with the challenge", twoFactor[0]);
+                Assert.Matches("\"recoveryCodes\":\\[(\"[2-9A-Z-]{14}\",?){10}\\]", signedIn.StandardOutput);
+                Assert.Matches("\"accessToken\":\"[^\"]+\"", signedIn.StandardOutput);
+                var asked = await http.PostAsJsonAsync("/api/v1/auth/login", new { email = "alice@example.com", password = "an even better passphrase" });
+                Assert.Equal(HttpStatusCode.Forbidden, asked.StatusCode);
+                Assert.Contains("two-factor-required", await asked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }
             finally
             {
