@@ -119,7 +119,7 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public void TwoFactorEnabled(Guid userId) =>
         Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "two_factor_enabled", userId, ClientAddress));
 
-    /// <summary>Two-factor sign-in turned off: by its owner (the same id twice) or by an admin.</summary>
+    /// <summary>Two-factor sign-in turned off: by its owner (the same id twice) or by another user.</summary>
     public void TwoFactorDisabled(Guid userId, Guid targetUserId) =>
         Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "two_factor_disabled", targetUserId, ClientAddress));
 

@@ -32,7 +32,7 @@ public sealed class TwoFactorLogin(
         }
 
         var user = await db.Users.SingleAsync(u => u.Id == challenge.UserId, cancellationToken);
-        // Deactivated, or two-factor turned off by an admin, since the password was checked: the login starts over.
+        // Deactivated, or two-factor sign-in turned off, since the password was checked: the login starts over.
         if (!user.IsActive || !user.TwoFactorEnabled)
         {
             challenges.Spend(challenge);

@@ -16,8 +16,10 @@ public sealed class TwoFactorMail(EmailOutbox outbox)
     public void Disabled(string email) => Notice(email, "Two-factor sign-in is off",
         "Two-factor sign-in was turned off for your account, and your other sessions were ended. If you did not do this, reset your password, turn two-factor sign-in on again and contact support.");
 
+#if (Rbac)
     public void DisabledByAdmin(string email) => Notice(email, "Two-factor sign-in was reset",
         "An administrator turned two-factor sign-in off for your account, and your sessions were ended. Sign in with your password and set up your authenticator app again. If you did not ask for this, contact support.");
+#endif
 
     public void RecoveryCodesRenewed(string email) => Notice(email, "New recovery codes",
         "A new set of recovery codes was made for your account; the old codes no longer work. If you did not do this, reset your password and contact support.");

@@ -123,6 +123,7 @@ public sealed class TwoFactorService(
             return set;
         }, cancellationToken);
 
+#if (Rbac)
     /// <summary>
     /// An admin turns a user's two-factor sign-in off (a lost phone and lost codes): the user's sessions end and the
     /// user gets a notice. False when no user has the id.
@@ -153,6 +154,7 @@ public sealed class TwoFactorService(
 
         return true;
     }
+#endif
 
     /// <summary>
     /// The checks every change but enabling starts with, in this order: the account's throttle, the state the change

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Contoso.Orders.Api.Tests.Infrastructure;
+using Contoso.Orders.Api.Tests.TwoFactor;
 
 namespace Contoso.Orders.Api.Tests;
 
@@ -39,9 +40,13 @@ public sealed class CoreFeature : IApiFeature
                 await client.AccessTokenForNewUserAsync(),
                 new JsonObject { ["currentPassword"] = ApiClient.Password, ["newPassword"] = "a different horse battery" },
                 HttpStatusCode.NoContent))),
+        // The code is asked only with two-factor sign-in on: the good request's user has it on, so that the code is checked.
         new("DELETE", Me, Anonymous: false, new RequestBody(
-            [BodyField.LookedUp("password", "not the password")],
-            async (_, client) => new GoodRequest(
-                Me, await client.AccessTokenForNewUserAsync(), new JsonObject { ["password"] = ApiClient.Password }, HttpStatusCode.NoContent))),
+            [BodyField.LookedUp("password", "not the password"), BodyField.LookedUp("code", "2222-3333-4444")],
+            async (_, client) =>
+            {
+                var user = await client.NewUserWithTwoFactorAsync(DateTimeOffset.UtcNow);
+                return new GoodRequest(Me, user.AccessToken, new JsonObject { ["password"] = ApiClient.Password, ["code"] = user.RecoveryCodes[0] }, HttpStatusCode.NoContent);
+            })),
     ];
 }

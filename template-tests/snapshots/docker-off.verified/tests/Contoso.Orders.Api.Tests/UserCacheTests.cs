@@ -122,6 +122,7 @@ public sealed class UserCacheTests
         IsActive = true,
         EmailConfirmed = true,
         SessionVersion = 0,
+        TwoFactorEnabled = false,
         Role = "user",
         CreatedAt = DateTimeOffset.UtcNow,
     };

@@ -11,6 +11,7 @@ using my_api.Api.RefreshTokens;
 using my_api.Api.Security;
 using my_api.Api.Security.SigningKeys;
 using my_api.Api.Telemetry;
+using my_api.Api.TwoFactor;
 using my_api.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -40,6 +41,7 @@ builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
+builder.Services.AddTwoFactor();
 builder.Services.AddRefreshTokens();
 builder.Services.AddAdministration();
 builder.WebHost.LimitRequestBodySize();
@@ -55,6 +57,7 @@ var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
+api.MapTwoFactorEndpoints();
 api.MapRefreshTokenEndpoints();
 api.MapAdminEndpoints();
 

@@ -11,6 +11,7 @@ using Contoso.Auth_Api.Api.RefreshTokens;
 using Contoso.Auth_Api.Api.Security;
 using Contoso.Auth_Api.Api.Security.SigningKeys;
 using Contoso.Auth_Api.Api.Telemetry;
+using Contoso.Auth_Api.Api.TwoFactor;
 using Contoso.Auth_Api.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -40,6 +41,7 @@ builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
+builder.Services.AddTwoFactor();
 builder.Services.AddRefreshTokens();
 builder.Services.AddAdministration();
 builder.WebHost.LimitRequestBodySize();
@@ -55,6 +57,7 @@ var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
+api.MapTwoFactorEndpoints();
 api.MapRefreshTokenEndpoints();
 api.MapAdminEndpoints();
 

@@ -10,6 +10,7 @@ using Contoso.Orders.Api.RefreshTokens;
 using Contoso.Orders.Api.Security;
 using Contoso.Orders.Api.Security.SigningKeys;
 using Contoso.Orders.Api.Telemetry;
+using Contoso.Orders.Api.TwoFactor;
 using Contoso.Orders.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -39,6 +40,7 @@ builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
+builder.Services.AddTwoFactor();
 builder.Services.AddRefreshTokens();
 builder.WebHost.LimitRequestBodySize();
 
@@ -53,6 +55,7 @@ var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
+api.MapTwoFactorEndpoints();
 api.MapRefreshTokenEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

@@ -9,6 +9,7 @@ using Contoso.Orders.Api.Passwords;
 using Contoso.Orders.Api.Security;
 using Contoso.Orders.Api.Security.SigningKeys;
 using Contoso.Orders.Api.Telemetry;
+using Contoso.Orders.Api.TwoFactor;
 using Contoso.Orders.Api.Users;
 
 if (HealthCheckCommand.IsRequested(args))
@@ -38,6 +39,7 @@ builder.Services.AddAuthFeature();
 builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
+builder.Services.AddTwoFactor();
 builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
@@ -51,5 +53,6 @@ var api = app.MapGroup("/api/v1");
 api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
+api.MapTwoFactorEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

@@ -122,6 +122,7 @@ public sealed class UserCacheTests
         IsActive = true,
         EmailConfirmed = true,
         SessionVersion = 0,
+        TwoFactorEnabled = false,
         CreatedAt = DateTimeOffset.UtcNow,
     };
 }

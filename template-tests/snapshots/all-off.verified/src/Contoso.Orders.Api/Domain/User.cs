@@ -23,6 +23,9 @@ public sealed class User
     /// </summary>
     public int SessionVersion { get; set; }
 
+    /// <summary>True once an authenticator app was confirmed with a code: a login then needs a code after the password.</summary>
+    public bool TwoFactorEnabled { get; set; }
+
     /// <summary>Set by the database when the row is inserted.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 }

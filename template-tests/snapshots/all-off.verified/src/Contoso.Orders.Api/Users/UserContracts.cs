@@ -1,14 +1,19 @@
+using System.Text.Json.Serialization;
 using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Domain;
 using Contoso.Orders.Api.Passwords;
 
 namespace Contoso.Orders.Api.Users;
 
-public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt)
+public sealed record UserResponse(Guid Id, string Email, bool EmailConfirmed, bool IsActive, DateTimeOffset CreatedAt, bool TwoFactorEnabled)
 {
-    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt);
+    public static UserResponse From(User user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.TwoFactorEnabled);
 
-    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt);
+    public static UserResponse From(UserSnapshot user) => new(user.Id, user.Email, user.EmailConfirmed, user.IsActive, user.CreatedAt, user.TwoFactorEnabled);
+
+    /// <summary>Unused recovery codes, told to the account's owner while two-factor sign-in is on; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RecoveryCodesLeft { get; init; }
 }
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword)
@@ -22,8 +27,10 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
     }
 }
 
-public sealed record DeleteAccountRequest(string? Password)
+/// <summary>The password, and with two-factor sign-in on, a code from the app or a recovery code.</summary>
+public sealed record DeleteAccountRequest(string? Password, string? Code = null)
 {
-    public Dictionary<string, string[]> Validate() => ValidationErrors.Of(
-        ("password", string.IsNullOrEmpty(Password) ? "Password is required." : null));
+    public Dictionary<string, string[]> Validate(bool twoFactorEnabled) => ValidationErrors.Of(
+        ("password", string.IsNullOrEmpty(Password) ? "Password is required." : null),
+        ("code", twoFactorEnabled && string.IsNullOrWhiteSpace(Code) ? "Two-factor sign-in is on: a code from the app or a recovery code is required." : null));
 }

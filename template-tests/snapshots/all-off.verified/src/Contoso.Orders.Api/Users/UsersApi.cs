@@ -1,6 +1,7 @@
 using Contoso.Orders.Api.Hosting;
 using Contoso.Orders.Api.Passwords;
 using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.TwoFactor;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -15,7 +16,7 @@ public static class UsersApi
     {
         var group = api.MapGroup("/users").WithTags("Users").RequireAuthorization();
 
-        group.MapGet("/me", GetMe)
+        group.MapGet("/me", GetMeAsync)
             .WithSummary("The authenticated user")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
@@ -35,7 +36,14 @@ public static class UsersApi
         return group;
     }
 
-    private static Ok<UserResponse> GetMe(CurrentUser currentUser) => TypedResults.Ok(UserResponse.From(currentUser.User));
+    private static async Task<Ok<UserResponse>> GetMeAsync(CurrentUser currentUser, TwoFactorCodes codes, CancellationToken cancellationToken)
+    {
+        var user = currentUser.User;
+        return TypedResults.Ok(UserResponse.From(user) with
+        {
+            RecoveryCodesLeft = user.TwoFactorEnabled ? await codes.RecoveryCodesLeftAsync(user.Id, cancellationToken) : null,
+        });
+    }
 
     private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(
         ChangePasswordRequest request, CurrentUser currentUser, PasswordPolicy passwords, UserService users, CancellationToken cancellationToken)
@@ -54,17 +62,19 @@ public static class UsersApi
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAccountAsync(
         [FromBody] DeleteAccountRequest request, CurrentUser currentUser, AccountDeletion deletion, CancellationToken cancellationToken)
     {
-        if (request.Validate() is { Count: > 0 } errors)
+        if (request.Validate(currentUser.User.TwoFactorEnabled) is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        var result = await deletion.DeleteAsync(currentUser.Id, request.Password!, cancellationToken);
+        var result = await deletion.DeleteAsync(currentUser.Id, request.Password!, request.Code, cancellationToken);
         return result.Outcome switch
         {
             AccountDeletionOutcome.Deleted => TypedResults.NoContent(),
             AccountDeletionOutcome.WrongPassword =>
                 TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["Password is incorrect."] }),
+            AccountDeletionOutcome.WrongCode =>
+                TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = [result.Refusal!] }),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The account cannot be deleted.", detail: result.Refusal),
         };
     }

@@ -3,6 +3,7 @@ using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Domain;
 using Contoso.Orders.Api.Security;
+using Contoso.Orders.Api.TwoFactor;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -21,12 +22,16 @@ public enum LoginOutcome
 
     /// <summary>Too many failed logins for the email lately: refused without checking the password.</summary>
     Throttled,
+
+    /// <summary>The right password for an account with two-factor sign-in: a code must follow, with the challenge's token.</summary>
+    TwoFactorRequired,
 }
 
-public sealed record LoginResult(LoginOutcome Outcome, TokenResponse? Tokens = null, TimeSpan? RetryAfter = null);
+public sealed record LoginResult(LoginOutcome Outcome, TokenResponse? Tokens = null, TimeSpan? RetryAfter = null, IssuedChallenge? Challenge = null);
 
 public sealed class AuthService(
-    AppDbContext db, PasswordHasher passwords, TokenIssuer tokens, AccountMail mail, LoginThrottle throttle, IOptions<AuthSettings> settings, SecurityEvents events)
+    AppDbContext db, PasswordHasher passwords, TokenIssuer tokens, AccountMail mail, LoginThrottle throttle, TwoFactorChallenges challenges,
+    IOptions<AuthSettings> settings, SecurityEvents events)
 {
     /// <summary>
     /// A new address gets an account and a confirmation email; an address that has one gets a notice to its owner
@@ -138,6 +143,11 @@ public sealed class AuthService(
         {
             user.PasswordHash = passwords.Hash(password);
             await db.SaveChangesAsync(cancellationToken);
+        }
+
+        if (user.TwoFactorEnabled)
+        {
+            return new LoginResult(LoginOutcome.TwoFactorRequired, Challenge: await challenges.StartAsync(user.Id, cancellationToken));
         }
 
         var issued = await tokens.IssueAsync(user, SignIn.WithPassword, cancellationToken);

@@ -15,5 +15,12 @@ public sealed class CurrentUser
 
     public Guid Id => User.Id;
 
-    internal void Set(UserSnapshot user) => _user = user;
+    /// <summary>The session the token was issued in (its <c>sid</c>), where sessions are kept.</summary>
+    public Guid? SessionId { get; private set; }
+
+    internal void Set(UserSnapshot user, Guid? sessionId)
+    {
+        _user = user;
+        SessionId = sessionId;
+    }
 }

@@ -16,6 +16,7 @@ public sealed class AdminFeature : IApiFeature
     [
         new("GET", "/api/v1/admin/users", Anonymous: false),
         new("GET", "/api/v1/admin/users/{id}", Anonymous: false),
+        new("DELETE", "/api/v1/admin/users/{id}/two-factor", Anonymous: false),
         new("PUT", "/api/v1/admin/users/{id}/role", Anonymous: false, new RequestBody(
             [BodyField.Checked("role")],
             (api, client) => OnANewUserAsync(api, client, "role", new JsonObject { ["role"] = "user" }))),

@@ -9,15 +9,16 @@ using Microsoft.Extensions.Options;
 namespace Contoso.Orders.Api.Auth;
 
 /// <summary>
-/// What login learned of an email's failed logins before checking the password: the count's key, whether there is a
-/// count to clear, and, when the email's logins are refused until its window lapses, how long that is.
+/// What login learned of a count of failures before checking the credential: the count's key, whether there is a
+/// count to clear, and, when the key's attempts are refused until its window lapses, how long that is.
 /// </summary>
-public sealed record LoginThrottleState(byte[] EmailHash, bool HasFailures, TimeSpan? RetryAfter);
+public sealed record LoginThrottleState(byte[] Key, bool HasFailures, TimeSpan? RetryAfter);
 
 /// <summary>
 /// Counts failed logins per email in PostgreSQL, so that every replica sees the same count: after
 /// <c>Auth:MaxFailedLoginsPerEmail</c> failures within <c>Auth:FailedLoginWindow</c> of the first, the email's logins
 /// are refused until the window lapses, whether or not an account has the email. A success clears the count.
+/// Other secrets an account is asked for count the same way under keys of their own (two-factor codes, per account).
 /// </summary>
 public sealed class LoginThrottle(AppDbContext db, IOptions<AuthSettings> settings, TimeProvider time)
 {
@@ -29,19 +30,21 @@ public sealed class LoginThrottle(AppDbContext db, IOptions<AuthSettings> settin
     private TimeSpan Window => settings.Value.FailedLoginWindow;
 
     /// <summary>One primary-key read: for an email with no failures on record, the whole cost of the throttle.</summary>
-    public async Task<LoginThrottleState> CheckAsync(string email, CancellationToken cancellationToken)
+    public Task<LoginThrottleState> CheckAsync(string email, CancellationToken cancellationToken) => CheckKeyAsync(Hash(email), cancellationToken);
+
+    /// <summary>The same check for a count under any key (see <see cref="FailedLoginCount"/>).</summary>
+    public async Task<LoginThrottleState> CheckKeyAsync(byte[] key, CancellationToken cancellationToken)
     {
-        var emailHash = Hash(email);
-        var count = await Counts.AsNoTracking().Where(c => c.EmailHash == emailHash)
+        var count = await Counts.AsNoTracking().Where(c => c.EmailHash == key)
             .Select(c => new { c.Failures, c.WindowStart }).SingleOrDefaultAsync(cancellationToken);
         if (count is null)
         {
-            return new LoginThrottleState(emailHash, HasFailures: false, RetryAfter: null);
+            return new LoginThrottleState(key, HasFailures: false, RetryAfter: null);
         }
 
         var left = count.WindowStart + Window - time.GetUtcNow();
         var refused = count.Failures >= settings.Value.MaxFailedLoginsPerEmail && left > TimeSpan.Zero;
-        return new LoginThrottleState(emailHash, HasFailures: true, refused ? left : null);
+        return new LoginThrottleState(key, HasFailures: true, refused ? left : null);
     }
 
     /// <summary>
@@ -56,7 +59,7 @@ public sealed class LoginThrottle(AppDbContext db, IOptions<AuthSettings> settin
         var windowOpenSince = now - Window;
         // Not cancellable: a client that hangs up after a wrong password must not escape the count.
         return db.Database.ExecuteSqlAsync($"""
-            INSERT INTO failed_logins AS f (email_hash, failures, window_start) VALUES ({state.EmailHash}, 1, {now})
+            INSERT INTO failed_logins AS f (email_hash, failures, window_start) VALUES ({state.Key}, 1, {now})
             ON CONFLICT (email_hash) DO UPDATE SET
                 failures = CASE WHEN f.window_start > {windowOpenSince} THEN f.failures + 1 ELSE 1 END,
                 window_start = CASE WHEN f.window_start > {windowOpenSince} THEN f.window_start ELSE {now} END
@@ -65,7 +68,7 @@ public sealed class LoginThrottle(AppDbContext db, IOptions<AuthSettings> settin
 
     /// <summary>A successful login forgets the email's failures.</summary>
     public Task ClearAsync(LoginThrottleState state) =>
-        Counts.Where(c => c.EmailHash == state.EmailHash).ExecuteDeleteAsync(CancellationToken.None);
+        Counts.Where(c => c.EmailHash == state.Key).ExecuteDeleteAsync(CancellationToken.None);
 
     /// <summary>Deletes counts whose window lapsed (in a <see cref="FailedLoginPruning"/> round); returns how many.</summary>
     public Task<int> PruneAsync()

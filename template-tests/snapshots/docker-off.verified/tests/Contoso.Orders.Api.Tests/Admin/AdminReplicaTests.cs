@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Contoso.Orders.Api.Tests.Infrastructure;
+using Contoso.Orders.Api.Tests.TwoFactor;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Xunit.Abstractions;
 
@@ -36,6 +37,22 @@ public sealed class AdminReplicaTests(ReplicaCollection.Shared shared, ITestOutp
         Assert.Equal(HttpStatusCode.OK, deactivated.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _replicas[0].GetMeAsync(token)).StatusCode);
         await Revocation.AssertRefusedWithinBoundAsync(_replicas.Others(0), token, since, output, "deactivation");
+    }
+
+    [Fact]
+    public async Task A_two_factor_reset_on_one_replica_refuses_the_users_tokens_on_every_other_within_a_second()
+    {
+        var user = await _replicas[0].NewUserWithTwoFactorAsync(DateTimeOffset.UtcNow);
+        var token = (await _replicas[1].LoginWithCodeAsync(user.Email, user.RecoveryCodes[0])).GetProperty("accessToken").GetString()!;
+        await _replicas.WarmAsync(token);
+
+        var reset = await _replicas[0].SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/users/{UserIdOf(token)}/two-factor").WithBearer(_adminToken));
+        var since = Stopwatch.StartNew();
+
+        Assert.Equal(HttpStatusCode.NoContent, reset.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _replicas[0].GetMeAsync(token)).StatusCode);
+        await Revocation.AssertRefusedWithinBoundAsync(_replicas.Others(0), token, since, output, "two-factor reset");
+        Assert.Equal(HttpStatusCode.OK, (await _replicas[2].LoginAsync(user.Email)).StatusCode);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Contoso.Orders.Api.Admin;
 using Contoso.Orders.Api.Tests.Infrastructure;
+using Contoso.Orders.Api.Tests.TwoFactor;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -21,6 +22,7 @@ public sealed class AdminTests(ApiFactory api)
         { "GET", "/api/v1/admin/users/{id}" },
         { "PUT", "/api/v1/admin/users/{id}/role" },
         { "PUT", "/api/v1/admin/users/{id}/status" },
+        { "DELETE", "/api/v1/admin/users/{id}/two-factor" },
     };
 
     [Theory]
@@ -43,7 +45,27 @@ public sealed class AdminTests(ApiFactory api)
 
         await (await _client.SendAsync(Request(null))).AssertProblemAsync(HttpStatusCode.Unauthorized);
         await (await _client.SendAsync(Request(userToken))).AssertProblemAsync(HttpStatusCode.Forbidden);
-        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(Request(adminToken))).StatusCode);
+        Assert.Equal(method == "DELETE" ? HttpStatusCode.NoContent : HttpStatusCode.OK, (await _client.SendAsync(Request(adminToken))).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_turns_off_a_users_two_factor_sign_in_the_users_sessions_end_and_the_user_is_told()
+    {
+        var user = await _client.NewUserWithTwoFactorAsync(DateTimeOffset.UtcNow);
+        var userId = await api.Database.ScalarAsync<Guid>($"SELECT id FROM users WHERE normalized_email = '{user.Email}'");
+        var adminToken = await AdminTokenAsync();
+
+        var reset = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/users/{userId}/two-factor").WithBearer(adminToken));
+
+        Assert.Equal(HttpStatusCode.NoContent, reset.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.GetMeAsync(user.AccessToken)).StatusCode);
+        Assert.False((await GetJsonAsync($"/api/v1/admin/users/{userId}", adminToken)).GetProperty("twoFactorEnabled").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await _client.LoginAsync(user.Email)).StatusCode);
+        await Patience.UntilAsync(
+            () => api.Mail.MessagesTo(user.Email).Any(message => (message.Subject ?? "").Contains("Two-factor sign-in was reset", StringComparison.Ordinal)),
+            "the notice of the reset");
+        var unknown = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/users/{Guid.NewGuid()}/two-factor").WithBearer(adminToken));
+        await unknown.AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

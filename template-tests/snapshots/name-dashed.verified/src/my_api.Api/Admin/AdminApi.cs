@@ -1,6 +1,7 @@
 using my_api.Api.Configuration;
 using my_api.Api.Data;
 using my_api.Api.Security;
+using my_api.Api.TwoFactor;
 using my_api.Api.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -42,6 +43,9 @@ public static class AdminApi
             .WithSummary("Activate or deactivate a user; deactivation ends its sessions at once")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/{id:guid}/two-factor", ResetTwoFactorAsync)
+            .WithSummary("Turn a user's two-factor sign-in off (a lost phone): the user's sessions end and the user gets a notice")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return group;
     }
@@ -86,6 +90,10 @@ public static class AdminApi
 
         return Outcome(await admin.SetActiveAsync(id, request.IsActive!.Value, cancellationToken));
     }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ResetTwoFactorAsync(
+        Guid id, CurrentUser currentUser, TwoFactorService twoFactor, CancellationToken cancellationToken) =>
+        await twoFactor.ResetAsync(id, currentUser.Id, cancellationToken) ? TypedResults.NoContent() : UserNotFound();
 
     private static Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult> Outcome((AdminChange Change, Domain.User? User) result) =>
         result.Change switch

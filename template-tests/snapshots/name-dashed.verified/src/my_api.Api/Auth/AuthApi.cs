@@ -28,7 +28,7 @@ public static class AuthApi
 
         group.MapPost("/login", LoginAsync)
             .RequireRateLimiting(RateLimiting.CredentialsPolicy)
-            .WithSummary("Exchange email and password for tokens")
+            .WithSummary("Exchange email and password for tokens; an account with two-factor sign-in answers 403 two-factor-required with an mfaToken")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             // Per client address (the limiter) and per email (LoginThrottle), both with Retry-After.
@@ -64,6 +64,9 @@ public static class AuthApi
                 return ApiProblems.InvalidCredentials();
             case LoginOutcome.EmailNotConfirmed:
                 return ApiProblems.EmailNotConfirmed();
+            case LoginOutcome.TwoFactorRequired:
+                httpContext.Response.PreventCaching();
+                return ApiProblems.TwoFactorRequired(result.Challenge!);
             case LoginOutcome.Throttled:
                 httpContext.Response.Headers.RetryAfter = Math.Ceiling(result.RetryAfter!.Value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
                 return ApiProblems.TooManyFailedLogins();

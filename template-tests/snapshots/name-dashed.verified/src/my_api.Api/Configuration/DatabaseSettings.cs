@@ -25,15 +25,15 @@ public sealed class DatabaseSettings
     /// <list type="bullet">
     /// <item>a 5 s connect timeout, so that requests get a 503 within seconds instead of hanging when the server does not answer;</item>
     /// <item>multiplexing, so that the statements of many concurrent requests share a few connections, and the server
-    /// a few busy processes instead of one per request; except for EF Core's design-time tools (<c>dotnet ef</c>), which
-    /// run synchronous commands, which multiplexing refuses;</item>
+    /// a few busy processes instead of one per request; except for callers that run synchronous commands, which
+    /// multiplexing refuses (<paramref name="synchronous"/>: EF Core's design-time tools, Data Protection's key store);</item>
     /// <item>automatic preparation of the few statements the app repeats (every request's user lookup among them),
     /// which spares the server parsing and planning them each time;</item>
     /// <item>no session reset when a connection goes back to the pool: the app keeps no session state on a connection,
     /// and the reset is server work on every request.</item>
     /// </list>
     /// </summary>
-    public string ResolveConnectionString(bool designTime = false)
+    public string ResolveConnectionString(bool synchronous = false)
     {
         var configured = !string.IsNullOrWhiteSpace(ConnectionString)
             ? ConnectionString
@@ -54,7 +54,7 @@ public sealed class DatabaseSettings
             resolved.Timeout = DefaultConnectTimeoutSeconds;
         }
 
-        if (designTime)
+        if (synchronous)
         {
             resolved.Multiplexing = false;
         }

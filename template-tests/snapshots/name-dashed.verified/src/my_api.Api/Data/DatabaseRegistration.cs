@@ -14,7 +14,7 @@ public static class DatabaseRegistration
         services.AddSingleton(serviceProvider =>
         {
             var settings = serviceProvider.GetRequiredService<IOptions<DatabaseSettings>>().Value;
-            return new NpgsqlDataSourceBuilder(settings.ResolveConnectionString(designTime: EF.IsDesignTime)).Build();
+            return new NpgsqlDataSourceBuilder(settings.ResolveConnectionString(synchronous: EF.IsDesignTime)).Build();
         });
 
         // Pooled contexts: every authenticated request queries the database, and a context from the pool costs far

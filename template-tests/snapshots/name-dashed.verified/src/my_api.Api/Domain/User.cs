@@ -23,6 +23,9 @@ public sealed class User
     /// </summary>
     public int SessionVersion { get; set; }
 
+    /// <summary>True once an authenticator app was confirmed with a code: a login then needs a code after the password.</summary>
+    public bool TwoFactorEnabled { get; set; }
+
     /// <summary>One of <see cref="Admin.Roles"/>; carried by the access token.</summary>
     public string Role { get; set; } = Admin.Roles.User;
 

@@ -175,6 +175,20 @@ public sealed class RefreshTokenStore(
         events.AllRefreshFamiliesRevoked(userId, revoked);
     }
 
+    /// <summary>Every family of the user but the kept one is revoked, and their access tokens refused (see <see cref="EndedSessionsAsync"/>).</summary>
+    public async Task EndAllButAsync(Guid userId, Guid? kept, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var revoked = await Tokens.Where(t => t.UserId == userId && t.RevokedAt == null && t.FamilyId != kept)
+            .ExecuteUpdateAsync(update => update.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        if (revoked > 0)
+        {
+            await cachedUsers.AnnounceChangeAsync(db, userId, cancellationToken);
+        }
+
+        events.AllRefreshFamiliesRevoked(userId, revoked);
+    }
+
     /// <summary>Deletes rows that expired or were revoked longer ago than the retention period.</summary>
     public Task<int> PruneAsync(CancellationToken cancellationToken)
     {

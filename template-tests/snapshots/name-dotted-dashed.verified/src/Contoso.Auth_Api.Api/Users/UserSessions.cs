@@ -14,6 +14,12 @@ public interface IUserSessionStore
     /// </summary>
     Task<IReadOnlyCollection<Guid>> EndedSessionsAsync(Guid userId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyCollection<Guid>>([]);
+
+    /// <summary>
+    /// Ends every session of the user but <paramref name="kept"/> (the caller's). A store that cannot tell one session
+    /// from another ends them all, the kept one too.
+    /// </summary>
+    Task EndAllButAsync(Guid userId, Guid? kept, CancellationToken cancellationToken) => EndAllAsync(userId, cancellationToken);
 }
 
 /// <summary>
@@ -28,6 +34,15 @@ public sealed class UserSessions(IEnumerable<IUserSessionStore> stores)
         foreach (var store in stores)
         {
             await store.EndAllAsync(userId, cancellationToken);
+        }
+    }
+
+    /// <summary>Every session of the user ends but the caller's, where sessions are kept (see <see cref="IUserSessionStore.EndAllButAsync"/>).</summary>
+    public async Task EndAllButAsync(Guid userId, Guid? kept, CancellationToken cancellationToken)
+    {
+        foreach (var store in stores)
+        {
+            await store.EndAllButAsync(userId, kept, cancellationToken);
         }
     }
 

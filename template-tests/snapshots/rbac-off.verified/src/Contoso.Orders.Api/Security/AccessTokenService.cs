@@ -20,7 +20,13 @@ public sealed record SignIn(IReadOnlyList<string> Methods, Guid? SessionId = nul
     /// <summary>RFC 8176: a one-time password, such as an authenticator app's code.</summary>
     public const string OneTimePassword = "otp";
 
+    /// <summary>RFC 8176: more than one factor.</summary>
+    public const string MultipleFactors = "mfa";
+
     public static SignIn WithPassword { get; } = new([Password]);
+
+    /// <summary>A password, then a code from an authenticator app or a recovery code.</summary>
+    public static SignIn WithSecondFactor { get; } = new([Password, OneTimePassword, MultipleFactors]);
 
     /// <summary>Stored with a session, so that every later token of the session says how it began.</summary>
     public string MethodsText => string.Join(' ', Methods);

@@ -20,4 +20,11 @@ public sealed class SessionVersions(AppDbContext db, UserCacheCommits cachedUser
             .ExecuteUpdateAsync(update => update.SetProperty(u => u.SessionVersion, u => u.SessionVersion + 1), cancellationToken);
         cachedUsers.EvictOnCommit(db, userId);
     }
+
+    /// <summary>
+    /// A token that names its session is ended by the store that keeps the session, one session at a time; without
+    /// one, the caller's tokens cannot be told from the others, and all of them end.
+    /// </summary>
+    public Task EndAllButAsync(Guid userId, Guid? kept, CancellationToken cancellationToken) =>
+        kept is null ? EndAllAsync(userId, cancellationToken) : Task.CompletedTask;
 }

@@ -19,6 +19,8 @@ public sealed record UserSnapshot
 
     public required int SessionVersion { get; init; }
 
+    public required bool TwoFactorEnabled { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>Sessions that ended one by one (see <see cref="IUserSessionStore.EndedSessionsAsync"/>): their access tokens are refused.</summary>

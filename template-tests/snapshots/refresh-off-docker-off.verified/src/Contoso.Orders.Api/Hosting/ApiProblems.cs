@@ -20,6 +20,19 @@ public static class ApiProblems
     public static ProblemHttpResult TooManyFailedLogins() =>
         TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed logins for this email. Try again later.");
 
+    /// <summary>
+    /// The password was right and the account asks for a second factor: the client sends a code with the
+    /// <c>mfaToken</c> to <c>/auth/login/two-factor</c>.
+    /// </summary>
+    public static ProblemHttpResult TwoFactorRequired(TwoFactor.IssuedChallenge challenge) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Enter the code from your authenticator app, or a recovery code.",
+            type: "urn:problem-type:two-factor-required",
+            extensions: new Dictionary<string, object?> { ["mfaToken"] = challenge.MfaToken, ["mfaTokenExpiresIn"] = challenge.ExpiresInSeconds });
+
+    /// <summary>The account's two-factor throttle: too many wrong codes (or passwords given to change a factor) lately.</summary>
+    public static ProblemHttpResult TooManyWrongCodes() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many wrong codes for this account. Try again later.");
+
     /// <summary>Token responses must not be stored by browsers or proxies (RFC 6749 5.1).</summary>
     public static void PreventCaching(this HttpResponse response)
     {

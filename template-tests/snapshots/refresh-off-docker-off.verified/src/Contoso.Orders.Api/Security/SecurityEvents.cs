@@ -11,6 +11,12 @@ public enum LoginFailureReason
     Deactivated,
     MalformedEmail,
     Unconfirmed,
+
+    /// <summary>A wrong code in a login's second step.</summary>
+    WrongCode,
+
+    /// <summary>A second step with an unknown, expired or spent <c>mfaToken</c>.</summary>
+    UnknownChallenge,
 }
 
 /// <summary>
@@ -31,6 +37,7 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public const string LoginSuccess = "authn_login_success";
     public const string LoginFail = "authn_login_fail";
     public const string LoginFailMax = "authn_login_fail_max";
+    public const string LoginLock = "authn_login_lock";
     public const string PasswordChange = "authn_password_change";
     public const string PasswordChangeFail = "authn_password_change_fail";
     public const string AuthorizationFail = "authz_fail";
@@ -94,6 +101,31 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public void AccountDeletionRefused(Guid userId) =>
         Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, "DELETE /api/v1/users/me", StatusCodes.Status400BadRequest, ClientAddress));
 
+    /// <summary>A second step completed with a recovery code: a login, and a recovery code spent.</summary>
+    public void LoginSucceededWithRecoveryCode(Guid userId)
+    {
+        LoginSucceeded(userId);
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "recovery_code_used", userId, ClientAddress));
+    }
+
+    /// <summary>Two-factor requests of the account refused unchecked after too many wrong codes or passwords.</summary>
+    public void TwoFactorThrottled(Guid userId) =>
+        Count(LoginLock, () => LogCodesThrottled(logger, LoginLock, userId, ClientAddress));
+
+    /// <summary>A request to change the account's second factor gave a wrong password or code.</summary>
+    public void TwoFactorChangeRefused(Guid userId, string change) =>
+        Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, $"POST /api/v1/users/me/two-factor/{change}", StatusCodes.Status400BadRequest, ClientAddress));
+
+    public void TwoFactorEnabled(Guid userId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "two_factor_enabled", userId, ClientAddress));
+
+    /// <summary>Two-factor sign-in turned off: by its owner (the same id twice) or by another user.</summary>
+    public void TwoFactorDisabled(Guid userId, Guid targetUserId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "two_factor_disabled", targetUserId, ClientAddress));
+
+    public void RecoveryCodesRenewed(Guid userId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "recovery_codes", userId, ClientAddress));
+
     /// <summary>The rate limiter refused a request; the user id is the authenticated caller's, when there is one.</summary>
     public void RateLimitExceededFor(Guid? userId, string resource) =>
         Count(RateLimitExceeded, () => LogRateLimitExceeded(logger, RateLimitExceeded, userId, resource, ClientAddress));
@@ -115,6 +147,10 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     [LoggerMessage(EventId = 9004, EventName = LoginFailMax, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: login refused unchecked after {MaxFailures} failed logins for its email, from {ClientAddress}")]
     private static partial void LogLoginThrottled(ILogger logger, string securityEvent, int maxFailures, string? clientAddress);
+
+    [LoggerMessage(EventId = 9006, EventName = LoginLock, Level = LogLevel.Warning,
+        Message = "{SecurityEvent}: two-factor requests of user {UserId} refused unchecked after too many wrong codes, from {ClientAddress}")]
+    private static partial void LogCodesThrottled(ILogger logger, string securityEvent, Guid userId, string? clientAddress);
 
     [LoggerMessage(EventId = 9002, EventName = PasswordChange, Level = LogLevel.Information,
         Message = "{SecurityEvent}: user {UserId} set a new password ({Method}) from {ClientAddress}")]

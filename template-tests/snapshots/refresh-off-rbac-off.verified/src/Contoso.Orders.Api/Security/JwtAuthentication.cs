@@ -87,6 +87,7 @@ public static class JwtAuthentication
                         IsActive = u.IsActive,
                         EmailConfirmed = u.EmailConfirmed,
                         SessionVersion = u.SessionVersion,
+                        TwoFactorEnabled = u.TwoFactorEnabled,
                         CreatedAt = u.CreatedAt,
                     })
                     .SingleOrDefault());
@@ -132,13 +133,14 @@ public static class JwtAuthentication
                 return;
             }
 
-            if (token.TryGetPayloadValue<string>(SessionClaim, out var sid) && Guid.TryParse(sid, out var sessionId) && user.EndedSessions.Contains(sessionId))
+            Guid? session = token.TryGetPayloadValue<string>(SessionClaim, out var sid) && Guid.TryParse(sid, out var sessionId) ? sessionId : null;
+            if (session is { } ended && user.EndedSessions.Contains(ended))
             {
                 context.Fail("The token's session ended.");
                 return;
             }
 
-            services.GetRequiredService<CurrentUser>().Set(user);
+            services.GetRequiredService<CurrentUser>().Set(user, session);
         }
     }
 }
