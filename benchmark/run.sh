@@ -4,6 +4,8 @@
 #   - the ceiling: GET /health/live of the same app;
 #   - GET /api/v1/users/me, POST /api/v1/auth/refresh, and POST /api/v1/auth/login at the default BCrypt cost beside
 #     one BCrypt verification alone, with an RS256 key (the default) and again with an ES256 key;
+#   - logins with two-factor sign-in, one request at a time: the password step (403 with an mfaToken), the second
+#     step (an authenticator code) and both, against the password login of the same run;
 #   - POST /api/v1/auth/register with a new address each time, and the common-password check alone (its load time,
 #     memory and time per lookup, from the published API's own assembly);
 #   - /me without Npgsql multiplexing, and /me and refresh with OpenTelemetry exporting to a local OTLP sink;
@@ -20,7 +22,9 @@
 #   (Debian: apt-get install -y wrk curl jq openssl python3 postgresql).
 # Settings (environment): BENCHMARK_DURATION (seconds per measurement, 10), BENCHMARK_WARM_UP (seconds of the same
 #   load before each measurement, 15: the JIT needs that long under load to settle), BENCHMARK_SOAK (seconds, 60),
-#   BENCHMARK_CONNECTIONS (32), BENCHMARK_WORK (scratch directory, /tmp/authtemplate-benchmark),
+#   BENCHMARK_CONNECTIONS (32), BENCHMARK_TWO_FACTOR_ACCOUNTS (accounts with two-factor sign-in seeded for the
+#   two-factor logins, 60: each takes about 1.5 s to seed at cost 12 and yields about three codes plus one per 30 s),
+#   BENCHMARK_WORK (scratch directory, /tmp/authtemplate-benchmark),
 #   BENCHMARK_BASE_PORT (18480, below the range the kernel hands out to outgoing connections; the run uses it and
 #   the six ports after it: PostgreSQL, the API, the two peers, the API's SMTP server (kept closed: no email goes
 #   out), an OTLP sink for the run with telemetry on, and the API's second replica).
@@ -34,6 +38,7 @@ soak=${BENCHMARK_SOAK:-60}
 connections=${BENCHMARK_CONNECTIONS:-32}
 base_port=${BENCHMARK_BASE_PORT:-18480}
 warm_up=${BENCHMARK_WARM_UP:-15}
+two_factor_accounts=${BENCHMARK_TWO_FACTOR_ACCOUNTS:-60}
 wrk_threads=2
 startups=5
 
@@ -57,7 +62,7 @@ step() {
   printf '\n== %s\n' "$*" >&2
 }
 
-for setting in duration warm_up soak connections base_port; do
+for setting in duration warm_up soak connections base_port two_factor_accounts; do
   [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || fail "BENCHMARK_${setting^^} must be a positive whole number, not '${!setting}'."
 done
 ((connections >= 8)) || fail "BENCHMARK_CONNECTIONS must be at least 8: the soak splits them among login, me and refresh."
@@ -120,7 +125,7 @@ aspnet_version=$(package_version Microsoft.AspNetCore.Authentication.JwtBearer)
 [ -n "$bcrypt_version" ] && [ -n "$npgsql_ef_version" ] && [ -n "$aspnet_version" ] \
   || fail "could not read package versions from the generated Directory.Packages.props."
 
-step "Publishing the API, the Identity peer, a plain webapi and the BCrypt timer (Release)"
+step "Publishing the API, the Identity peer, a plain webapi, the BCrypt timer and the other measuring tools (Release)"
 quiet publish-api dotnet publish "$work/api/src/Contoso.Orders.Api" -c Release -o "$work/publish/api" -tl:off -nologo
 
 quiet new-identity dotnet new webapi -n IdentityPeer -o "$work/identity" --no-update-check
@@ -140,6 +145,10 @@ quiet publish-bcrypt dotnet publish "$work/bcrypt-verify" -c Release -o "$work/p
 quiet new-password-check dotnet new console -n PasswordCheck -o "$work/password-check" --no-update-check
 cp "$bench/peers/password-check/Program.cs" "$work/password-check/Program.cs"
 quiet publish-password-check dotnet publish "$work/password-check" -c Release -o "$work/publish/password-check" -tl:off -nologo
+
+quiet new-two-factor-login dotnet new console -n TwoFactorLogin -o "$work/two-factor-login" --no-update-check
+cp "$bench/peers/two-factor-login/Program.cs" "$work/two-factor-login/Program.cs"
+quiet publish-two-factor-login dotnet publish "$work/two-factor-login" -c Release -o "$work/publish/two-factor-login" -tl:off -nologo
 
 # --- PostgreSQL and the processes under test -----------------------------------------------------------------------
 
@@ -389,6 +398,13 @@ bcrypt_cost=$(jq -r '.Auth.BcryptWorkFactor' "$work/publish/api/appsettings.json
 verify=$(dotnet "$work/publish/bcrypt-verify/BcryptVerify.dll" "$bcrypt_cost" 30)
 echo "one verification at cost $bcrypt_cost: $verify" >&2
 
+step "Logins with two-factor sign-in, one request at a time, over $two_factor_accounts accounts with an authenticator"
+# The tool seeds the accounts (two at a time), then logs in round-robin over them on one kept-alive connection until
+# no account has a time step left that the API would accept (each is accepted once per account): see its Program.cs.
+two_factor=$(dotnet "$work/publish/two-factor-login/TwoFactorLogin.dll" "$api" "$two_factor_accounts" 2>"$logs/two-factor-login.log") \
+  || { cat "$logs/two-factor-login.log" >&2; fail "the two-factor login measurement failed"; }
+echo "$two_factor" >&2
+
 step "POST /api/v1/auth/register, one connection (a new address each time), and the common-password check alone"
 register=$(measure register register.lua 1 1 "$api/api/v1/auth/register")
 echo "$register" >&2
@@ -519,6 +535,17 @@ verdict() {
   }'
 }
 
+# One part of the two-factor tool's JSON (password_step, second_step, both_steps) as key=value words, for field.
+two_factor_part() {
+  jq -er --arg part "$1" '.[$part] | to_entries | map("\(.key)=\(.value)") | join(" ")' <<<"$two_factor"
+}
+
+# Latency percentiles of a line that has p90_ms, and how many requests they are of.
+percentiles() {
+  local line=$1
+  printf 'p50 %s ms, p90 %s ms, p99 %s ms (%s logins)' "$(field "$line" p50_ms)" "$(field "$line" p90_ms)" "$(field "$line" p99_ms)" "$(field "$line" count)"
+}
+
 figures() {
   local line=$1
   printf '%s req/s; p50 %s ms, p99 %s ms' "$(field "$line" rps)" "$(field "$line" p50_ms)" "$(field "$line" p99_ms)"
@@ -559,6 +586,10 @@ rotation_ceiling=$(ratio "$rotation_tps" "$(field "$ceiling" rps)")
 verify_ms=$(field "$verify" median_ms)
 login_verify=$(ratio "$(field "$login" p50_ms)" "$verify_ms")
 register_verify=$(ratio "$(field "$register" p50_ms)" "$verify_ms")
+two_factor_password=$(two_factor_part password_step) || fail "the two-factor tool printed no password step: $two_factor"
+two_factor_second=$(two_factor_part second_step) || fail "the two-factor tool printed no second step: $two_factor"
+two_factor_both=$(two_factor_part both_steps) || fail "the two-factor tool printed no whole login: $two_factor"
+two_factor_login=$(ratio "$(field "$two_factor_both" p50_ms)" "$(field "$login" p50_ms)")
 [ "$(unexpected "$register" 202)" -eq 0 ] || fail "registration saw other statuses than 202: $register"
 startup_ratio=$(ratio "$api_startup_ms" "$plain_startup_ms")
 memory_ratio=$(ratio "$api_memory_mb" "$plain_memory_mb")
@@ -591,6 +622,9 @@ report="$bench/results/latest.md"
   echo "| \`POST /api/v1/auth/refresh\` (RS256; rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | ${refresh_ceiling}x the ceiling | at least 0.15x | $(verdict "$refresh_ceiling" at_least 0.15) |"
   echo "| Refresh's statement alone in PostgreSQL (pgbench, 8 clients, no app) | $rotation_tps statements/s | | ${rotation_ceiling}x the ceiling: the most refresh could reach if the app cost nothing | | |"
   echo "| \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login") | $(cpu_per_request "$login") | p50 is ${login_verify}x one verification alone (${verify_ms} ms) | at most 1.2x | $(verdict "$login_verify" at_most 1.2) |"
+  echo "| 2FA login: password step (403 with mfaToken), \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection, $(jq -r .accounts <<<"$two_factor") accounts in turn | $(percentiles "$two_factor_password") | | | | |"
+  echo "| 2FA login: second step, \`POST /api/v1/auth/login/two-factor\` with an authenticator code, 1 connection | $(field "$two_factor_second" rps) req/s alone; $(percentiles "$two_factor_second") | | | | |"
+  echo "| 2FA login, both steps (after $(jq -r .warm_up <<<"$two_factor") logins of warm-up; stopped: $(jq -r '.stopped | gsub("_"; " ")' <<<"$two_factor")) | $(percentiles "$two_factor_both") | | p50 is ${two_factor_login}x the password login's ($(field "$login" p50_ms) ms); the second step's p50 is $(field "$two_factor_second" p50_ms) ms | | |"
   echo "| \`POST /api/v1/auth/register\` at cost $bcrypt_cost, 1 connection, a new address each time | $(figures "$register") | $(cpu_per_request "$register") | p50 is ${register_verify}x one verification alone | | |"
   echo "| The common-password check alone ($(field "$password_check" passwords) passwords) | $(field "$password_check" ns_per_lookup) ns per lookup; loaded in $(field "$password_check" load_ms) ms on first use, holding $(field "$password_check" retained_kib) KiB | | | | |"
   echo "| ES256: \`GET /api/v1/users/me\` | $(figures "$me_es256") | $(cpu_per_request "$me_es256") | ${me_es256_ceiling}x the ceiling; RS256 me is ${me_rs_over_es}x ES256 me | | |"
