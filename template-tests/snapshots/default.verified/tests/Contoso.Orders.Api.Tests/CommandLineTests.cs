@@ -11,20 +11,31 @@ namespace Contoso.Orders.Api.Tests;
 [Collection(CommandCollection.Name)]
 public sealed class CommandLineTests
 {
+    /// <summary>
+    /// The first run also carries a first admin (the rest of the first admin's command is in FirstAdminCommandTests): on
+    /// an empty database, migrate applies every migration and then creates it.
+    /// </summary>
     [Fact]
-    public async Task Migrate_applies_every_migration_to_an_empty_database_and_is_idempotent_also_given_a_DATABASE_URL()
+    public async Task Migrate_applies_every_migration_to_an_empty_database_creates_the_first_admin_and_is_idempotent_also_given_a_DATABASE_URL()
     {
         await using var database = await TestDatabase.CreateAsync();
         var server = new NpgsqlConnectionStringBuilder(database.ConnectionString);
         var url = $"postgres://{Uri.EscapeDataString(server.Username!)}:{Uri.EscapeDataString(server.Password ?? "")}@{server.Host}:{server.Port}/{database.Name}";
+        var environment = Production(("ConnectionStrings__Postgres", database.ConnectionString));
+        const string adminPassword = "Strong-first-keeper-7c1d";
+        environment["Admin__Email"] = "root@example.com";
+        environment["Admin__Password"] = adminPassword;
 
-        var first = await ApiProcess.RunAsync(Production(("ConnectionStrings__Postgres", database.ConnectionString)), "migrate");
+        var first = await ApiProcess.RunAsync(environment, "migrate");
         var applied = await CountAppliedMigrationsAsync(database.ConnectionString);
         var second = await ApiProcess.RunAsync(Production(("DATABASE_URL", url)), "migrate");
 
         Assert.True(first.ExitCode == 0, first.StandardError + first.StandardOutput);
         Assert.True(applied > 0);
         Assert.Contains($"{applied} migration(s) applied", first.StandardOutput, StringComparison.Ordinal);
+        // The first admin, created by migrate from configuration, without its password in the output.
+        Assert.Equal("admin", await database.ScalarAsync<string>("SELECT role FROM users WHERE normalized_email = 'root@example.com'"));
+        Assert.DoesNotContain(adminPassword, first.StandardOutput + first.StandardError);
         // The URL reached the same, already migrated, database.
         Assert.True(second.ExitCode == 0, second.StandardError + second.StandardOutput);
         Assert.Contains("0 migration(s) applied", second.StandardOutput, StringComparison.Ordinal);
@@ -98,7 +109,13 @@ public sealed class CommandLineTests
     public async Task Development_generates_a_private_key_file_on_first_run_and_reuses_it()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"signing-keys-{Guid.NewGuid():N}");
+        // Migrated beforehand: applying the migrations is the first test's; this one is about the key.
         await using var database = await TestDatabase.CreateAsync();
+        await using (var db = database.CreateDbContext())
+        {
+            await db.Database.MigrateAsync();
+        }
+
         var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",

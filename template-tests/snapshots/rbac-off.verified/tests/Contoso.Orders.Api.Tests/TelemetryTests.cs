@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Contoso.Orders.Api.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Contoso.Orders.Api.Tests;
 
@@ -223,9 +224,12 @@ public sealed class TelemetryTests(TelemetryTests.ExportingApi api) : IClassFixt
         {
             TestRun.RememberSecret(LoginPassword);
             Receiver = await OtlpReceiver.StartAsync();
+            // Migrated from here: the migrate command's own process is CommandLineTests'.
             _database = await TestDatabase.CreateAsync();
-            var migrate = await ApiProcess.RunAsync(Environment(endpoint: null), "migrate");
-            Assert.True(migrate.ExitCode == 0, migrate.StandardError + migrate.StandardOutput);
+            await using (var db = _database.CreateDbContext())
+            {
+                await db.Database.MigrateAsync();
+            }
 
             Serving = await ServingApi.StartAsync(Environment(Receiver.Endpoint.ToString().TrimEnd('/')));
             await Serving.Client.GetAsync("/health/live");

@@ -17,8 +17,9 @@ public sealed class CommandLineTests
         await using var database = await TestDatabase.CreateAsync();
         var server = new NpgsqlConnectionStringBuilder(database.ConnectionString);
         var url = $"postgres://{Uri.EscapeDataString(server.Username!)}:{Uri.EscapeDataString(server.Password ?? "")}@{server.Host}:{server.Port}/{database.Name}";
+        var environment = Production(("ConnectionStrings__Postgres", database.ConnectionString));
 
-        var first = await ApiProcess.RunAsync(Production(("ConnectionStrings__Postgres", database.ConnectionString)), "migrate");
+        var first = await ApiProcess.RunAsync(environment, "migrate");
         var applied = await CountAppliedMigrationsAsync(database.ConnectionString);
         var second = await ApiProcess.RunAsync(Production(("DATABASE_URL", url)), "migrate");
 
@@ -98,7 +99,13 @@ public sealed class CommandLineTests
     public async Task Development_generates_a_private_key_file_on_first_run_and_reuses_it()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"signing-keys-{Guid.NewGuid():N}");
+        // Migrated beforehand: applying the migrations is the first test's; this one is about the key.
         await using var database = await TestDatabase.CreateAsync();
+        await using (var db = database.CreateDbContext())
+        {
+            await db.Database.MigrateAsync();
+        }
+
         var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",

@@ -2,26 +2,13 @@ using Contoso.Orders.Api.Tests.Infrastructure;
 
 namespace Contoso.Orders.Api.Tests.Admin;
 
-/// <summary>The first admin from configuration, created by the built app's <c>migrate</c> command run as a process.</summary>
+/// <summary>
+/// The first admin from configuration and the built app's <c>migrate</c> command run as a process: it creates the admin
+/// (in CommandLineTests, whose migrate test carries one) and stops on a password the rules refuse.
+/// </summary>
 [Collection(CommandCollection.Name)]
 public sealed class FirstAdminCommandTests
 {
-    [Fact]
-    public async Task The_migrate_command_creates_the_first_admin()
-    {
-        await using var database = await TestDatabase.CreateAsync();
-        const string password = "Strong-first-keeper-7c1d";
-
-        var result = await ApiProcess.RunAsync(ApiProcess.Production(
-            ("ConnectionStrings__Postgres", database.ConnectionString),
-            ("Admin__Email", "root@example.com"),
-            ("Admin__Password", password)), "migrate");
-
-        Assert.True(result.ExitCode == 0, result.StandardError);
-        Assert.Equal("admin", await database.ScalarAsync<string>("SELECT role FROM users WHERE normalized_email = 'root@example.com'"));
-        Assert.DoesNotContain(password, result.StandardOutput + result.StandardError);
-    }
-
     /// <summary>The password rules are in AdminTests; this is the built app stopping on one of them.</summary>
     [Fact]
     public async Task A_listed_admin_password_stops_migrate_with_one_line_that_does_not_echo_it()

@@ -90,20 +90,3 @@ public sealed class ApiReplicas : IAsyncDisposable
         await Database.DisposeAsync();
     }
 }
-
-/// <summary>
-/// Three replicas with settings of their own (see <see cref="ReplicaCollection.Shared"/> for the usual ones), started
-/// once for all the tests of a class, which each make users of their own: starting processes is what these tests
-/// spend most of their time on.
-/// </summary>
-public class SharedReplicas : IAsyncLifetime
-{
-    public ApiReplicas Replicas { get; private set; } = null!;
-
-    /// <summary>Settings of every replica, over those of <see cref="ApiReplicas.StartAsync"/>.</summary>
-    protected virtual (string Key, string Value)[] Settings => [];
-
-    public async Task InitializeAsync() => Replicas = await ApiReplicas.StartAsync(3, Settings);
-
-    public async Task DisposeAsync() => await Replicas.DisposeAsync();
-}

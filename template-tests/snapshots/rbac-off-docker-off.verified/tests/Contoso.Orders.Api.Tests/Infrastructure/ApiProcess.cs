@@ -264,7 +264,8 @@ public sealed class ReplicaCollection : ICollectionFixture<ReplicaCollection.Sha
 
     /// <summary>
     /// The collection's slot, and three replicas that its tests share, each test with users of its own (tests that
-    /// need other settings, or a replica of their own to cut off, start theirs).
+    /// need other settings, or a replica of their own to cut off, start theirs). They hash at the least cost
+    /// production accepts: no replica test is about the cost, and every registration and login spends it.
     /// </summary>
     public sealed class Shared() : ProcessCollectionFixture(Name)
     {
@@ -273,7 +274,7 @@ public sealed class ReplicaCollection : ICollectionFixture<ReplicaCollection.Sha
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
-            Replicas = await ApiReplicas.StartAsync(3);
+            Replicas = await ApiReplicas.StartAsync(3, ("Auth__BcryptWorkFactor", Configuration.AuthSettingsValidator.ProductionMinimumWorkFactor.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         public override async Task DisposeAsync()

@@ -11,18 +11,12 @@ namespace Contoso.Orders.Api.Tests.Replicas;
 /// account and one that has none. The replicas run with the default limit (5) and window (15 minutes).
 /// </summary>
 [Collection(ReplicaCollection.Name)]
-public sealed class ReplicaLoginThrottleTests(ReplicaLoginThrottleTests.Replicas shared) : IClassFixture<ReplicaLoginThrottleTests.Replicas>
+public sealed class ReplicaLoginThrottleTests(ReplicaCollection.Shared shared)
 {
     private const int Limit = 5;
     private static readonly int WindowSeconds = (int)new Configuration.AuthSettings().FailedLoginWindow.TotalSeconds;
 
     private readonly ApiReplicas _replicas = shared.Replicas;
-
-    public sealed class Replicas : SharedReplicas
-    {
-        // The least cost production accepts, so that the failures take little time.
-        protected override (string Key, string Value)[] Settings => [("Auth__BcryptWorkFactor", "10")];
-    }
 
     [Fact]
     public async Task Failures_spread_over_the_replicas_throttle_the_email_on_every_replica_and_no_other_email()
