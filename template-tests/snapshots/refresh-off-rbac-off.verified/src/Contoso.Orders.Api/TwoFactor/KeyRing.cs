@@ -23,11 +23,23 @@ public static class KeyRing
     /// </summary>
     public const string ApplicationName = "Contoso.Orders.Api";
 
+    /// <summary>The hosted service by which Data Protection reads its keys at start-up (see <see cref="AddKeyRing"/>).</summary>
+    public const string WarmUpService = "DataProtectionHostedService";
+
     public static IServiceCollection AddKeyRing(this IServiceCollection services)
     {
         services.AddSingleton<PostgresKeyStore>();
         services.AddDataProtection().SetApplicationName(ApplicationName);
         services.AddOptions<KeyManagementOptions>().Configure<PostgresKeyStore>((options, store) => options.XmlRepository = store);
+
+        // Data Protection reads the key ring while the host starts: a synchronous query before the app listens, up to
+        // the connect timeout when the database does not answer. Only two-factor requests need the keys, so the ring
+        // is read at the first of them instead.
+        foreach (var warmUp in services.Where(descriptor => descriptor.ServiceType == typeof(IHostedService) && descriptor.ImplementationType?.Name == WarmUpService).ToList())
+        {
+            services.Remove(warmUp);
+        }
+
         return services;
     }
 }
