@@ -18,7 +18,7 @@ namespace AuthTemplate.Api.Tests.TwoFactor;
 /// "Two-factor sign-in", and security checklist points 32–34, through HTTP against PostgreSQL, with codes computed by
 /// the tests' own RFC 6238 code on a clock the test moves.
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(TwoFactorCollection.Name)]
 public sealed class TwoFactorTests(ApiFactory api)
 {
     // The start of a time step, plus a second, so that the test knows which step the app is in.
