@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Contoso.Orders.Api.Email;
 using Contoso.Orders.Api.Tests.Infrastructure;
@@ -18,16 +20,24 @@ namespace Contoso.Orders.Api.Tests.TwoFactor;
 /// "Two-factor sign-in", and security checklist points 32–34, through HTTP against PostgreSQL, with codes computed by
 /// the tests' own RFC 6238 code on a clock the test moves.
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(TwoFactorCollection.Name)]
 public sealed class TwoFactorTests(ApiFactory api)
 {
-    // The start of a time step, plus a second, so that the test knows which step the app is in.
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30 * 30 + 1));
+    /// <summary>
+    /// One clock and its apps for all the tests of the class (each test makes users of its own), started a second into
+    /// a time step so that the tests know which step the apps are in; the tests move it by whole steps only.
+    /// </summary>
+    private static readonly ConditionalWeakTable<ApiFactory, Clocked> Shared = [];
+
+    private readonly Clocked _shared = Shared.GetValue(api, _ => new Clocked(
+        new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30 * 30 + 1)), new()));
+
+    private FakeTimeProvider _clock => _shared.Clock;
 
     [Fact]
     public async Task Setup_needs_the_password_and_turns_nothing_on_until_a_code_from_the_app_confirms_it()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var (email, tokens) = await client.RegisterAndLoginAsync();
         var token = tokens.GetProperty("accessToken").GetString()!;
@@ -71,7 +81,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task A_login_asks_for_a_code_and_a_time_step_is_accepted_once_within_one_step_of_now()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
 
@@ -108,7 +118,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task An_mfa_token_works_once_dies_after_its_lifetime_and_after_five_wrong_codes()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
         var wrong = WrongCode(user, 1);
@@ -137,7 +147,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task Twenty_logins_sending_one_right_code_at_once_get_exactly_one_success()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
         var mfaTokens = new List<string>();
@@ -161,7 +171,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task Recovery_codes_each_work_once_are_counted_and_noticed_and_a_new_set_voids_the_old()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
 
@@ -188,7 +198,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task Wrong_codes_are_throttled_per_account_with_retry_after_whatever_the_token()
     {
-        await using var app = App(maxFailures: 5);
+        var app = App(maxFailures: 5);
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
         var wrong = WrongCode(user, 1);
@@ -219,7 +229,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task A_password_reset_leaves_two_factor_on_and_the_next_login_still_asks_for_a_code()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
 
@@ -234,7 +244,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task Disabling_needs_the_password_and_a_code_deletes_the_secret_and_codes_and_ends_every_other_session()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
         var other = (await client.LoginWithCodeAsync(user.Email, user.CodeAfter(1))).GetProperty("accessToken").GetString()!;
@@ -264,7 +274,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task Deleting_the_account_with_two_factor_on_needs_a_code_too()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
 
@@ -290,7 +300,7 @@ public sealed class TwoFactorTests(ApiFactory api)
     [Fact]
     public async Task Nothing_secret_is_kept_in_the_clear_in_any_table()
     {
-        await using var app = App();
+        var app = App();
         using var client = app.CreateClient();
         var user = await client.NewUserWithTwoFactorAsync(_clock.GetUtcNow());
         var mfaToken = await client.StartLoginAsync(user.Email);
@@ -338,8 +348,8 @@ public sealed class TwoFactorTests(ApiFactory api)
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>The API on the test's clock; <paramref name="maxFailures"/> sets the throttle's limit.</summary>
-    private WebApplicationFactory<Program> App(int maxFailures = 1_000_000) => api.WithWebHostBuilder(builder =>
+    /// <summary>The API on the tests' clock; <paramref name="maxFailures"/> sets the throttle's limit. Disposed with the factory.</summary>
+    private WebApplicationFactory<Program> App(int maxFailures = 1_000_000) => _shared.Apps.GetOrAdd(maxFailures, _ => api.WithWebHostBuilder(builder =>
     {
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -347,5 +357,7 @@ public sealed class TwoFactorTests(ApiFactory api)
             ["Auth:FailedLoginWindow"] = "00:15:00",
         }));
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(_clock));
-    });
+    }));
+
+    private sealed record Clocked(FakeTimeProvider Clock, ConcurrentDictionary<int, WebApplicationFactory<Program>> Apps);
 }

@@ -172,3 +172,24 @@ public sealed class ApiCollection : ICollectionFixture<ApiFactory>, ICollectionF
 
     public sealed class Finished() : FinishedMarker(Name);
 }
+
+/// <summary>
+/// The bad-input tables: hundreds of requests that need nothing of the other tests, on an app and a database of their
+/// own, so that they run beside the other collections instead of after them.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class BadInputCollection : ICollectionFixture<ApiFactory>, ICollectionFixture<BadInputCollection.Finished>
+{
+    public const string Name = "bad-input";
+
+    public sealed class Finished() : FinishedMarker(Name);
+}
+
+/// <summary>The two-factor tests, on an app and a database of their own for the same reason.</summary>
+[CollectionDefinition(Name)]
+public sealed class TwoFactorCollection : ICollectionFixture<ApiFactory>, ICollectionFixture<TwoFactorCollection.Finished>
+{
+    public const string Name = "two-factor";
+
+    public sealed class Finished() : FinishedMarker(Name);
+}

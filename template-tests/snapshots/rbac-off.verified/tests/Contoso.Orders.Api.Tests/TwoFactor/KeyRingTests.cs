@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 namespace Contoso.Orders.Api.Tests.TwoFactor;
 
 /// <summary>Data Protection's keys: in PostgreSQL, read at the first use rather than while the host starts.</summary>
-[Collection(ApiCollection.Name)]
+[Collection(TwoFactorCollection.Name)]
 public sealed class KeyRingTests(ApiFactory api)
 {
     [Fact]

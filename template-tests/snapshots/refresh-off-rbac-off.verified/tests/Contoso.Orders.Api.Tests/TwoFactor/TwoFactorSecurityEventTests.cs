@@ -6,7 +6,7 @@ using static Contoso.Orders.Api.Tests.TwoFactor.TwoFactorAccount;
 namespace Contoso.Orders.Api.Tests.TwoFactor;
 
 /// <summary>"Security events" for two-factor sign-in: each change and each second step logged, never a code, secret or token.</summary>
-[Collection(ApiCollection.Name)]
+[Collection(TwoFactorCollection.Name)]
 public sealed class TwoFactorSecurityEventTests(ApiFactory api)
 {
     [Fact]
