@@ -72,10 +72,9 @@ public static class RefreshTokensApi
     private static async Task<Ok<List<SessionResponse>>> ListSessionsAsync(
         CurrentUser currentUser, RefreshTokenStore store, HttpContext httpContext, CancellationToken cancellationToken)
     {
-        var current = CurrentSession(httpContext);
         var sessions = await store.ListSessionsAsync(currentUser.Id, cancellationToken);
         httpContext.Response.PreventCaching();
-        return TypedResults.Ok(sessions.Select(session => SessionResponse.From(session, current)).ToList());
+        return TypedResults.Ok(sessions.Select(session => SessionResponse.From(session, currentUser.SessionId)).ToList());
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> EndSessionAsync(
@@ -84,9 +83,6 @@ public static class RefreshTokensApi
             ? TypedResults.NoContent()
             // Another user's session and no session at all get the same answer.
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "There is no such session.");
-
-    private static Guid? CurrentSession(HttpContext httpContext) =>
-        Guid.TryParse(httpContext.User.FindFirst(JwtAuthentication.SessionClaim)?.Value, out var id) ? id : null;
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
         RefreshRequest request, RefreshTokenStore store, AccessTokenService accessTokens, HttpContext httpContext,
