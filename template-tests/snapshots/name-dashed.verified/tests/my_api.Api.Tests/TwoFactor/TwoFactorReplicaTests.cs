@@ -21,7 +21,7 @@ public sealed class TwoFactorReplicaTests(ReplicaCollection.Shared shared)
         var user = await _replicas[0].NewUserWithTwoFactorAsync(DateTimeOffset.UtcNow);
         var mfaToken = await _replicas[1].StartLoginAsync(user.Email);
 
-        var completed = await _replicas[2].SecondStepAsync(mfaToken, user.CodeAfter(1));
+        var completed = await _replicas[0].SecondStepAsync(mfaToken, user.CodeAfter(1));
 
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
         var access = (await completed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;

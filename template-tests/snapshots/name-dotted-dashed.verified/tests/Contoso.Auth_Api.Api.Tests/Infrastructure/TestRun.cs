@@ -115,15 +115,15 @@ public sealed class SecretRecorder : IStartupFilter
 
 /// <summary>
 /// Starts the process collections first, in an order that takes the process slots (<see cref="ProcessCollectionFixture"/>)
-/// well: the replicas and the commands beside the in-process tests' busiest part, the stops and crashes (whose
-/// BCrypt-heavy load tests measure a stop) and the observed processes after them. Last, the collection that scans
-/// the run's logs once every other has finished.
+/// well: the observed processes, whose key rotation mostly waits for a moment set in its configuration, and the
+/// commands beside the in-process tests' busiest part, then the replicas and the stops and crashes (whose BCrypt-heavy
+/// load tests measure a stop). Last, the collection that scans the run's logs once every other has finished.
 /// </summary>
 public sealed class CollectionOrder : ITestCollectionOrderer
 {
     public const string LastCollection = "log-scan";
 
-    private static readonly string[] ProcessCollections = [ReplicaCollection.Name, CommandCollection.Name, ProcessCollection.Name, ObservedProcessCollection.Name];
+    private static readonly string[] ProcessCollections = [ObservedProcessCollection.Name, CommandCollection.Name, ReplicaCollection.Name, ProcessCollection.Name];
 
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
         testCollections.OrderBy(collection => collection.DisplayName.Contains(LastCollection, StringComparison.Ordinal) ? 1 : 0)
