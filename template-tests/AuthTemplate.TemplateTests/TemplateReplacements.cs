@@ -55,7 +55,35 @@ public static class TemplateReplacements
                 return arguments[index + 1];
             throw new InvalidOperationException($"Symbol {name} takes {parameter}, which {variant.Scenario} does not pin with {option}: its value is not known.");
         }
+        if (type == "generated" && (string?)symbol["generator"] == "constant")
+            return (string)symbol["parameters"]!["value"]!;
+        if (type == "generated" && (string?)symbol["generator"] == "join" && symbol["parameters"]!["symbols"]!.AsArray() is [{ } only]
+            && (string?)only["type"] == "ref")
+        {
+            var referenced = (string)only["value"]!;
+            return ValueOf(referenced, TemplateJson.Value["symbols"]![referenced]!.AsObject(), variant, arguments);
+        }
+        if (type == "generated" && (string?)symbol["generator"] == "switch")
+        {
+            // Cases of the form (Switch) and (!Switch) on a bool parameter.
+            foreach (var @case in symbol["parameters"]!["cases"]!.AsArray())
+            {
+                var match = Regex.Match((string)@case!["condition"]!, @"^\((!?)(\w+)\)$");
+                if (!match.Success)
+                    throw new InvalidOperationException($"Symbol {name} has a case these tests do not evaluate: {@case["condition"]}.");
+                if (BoolOf(match.Groups[2].Value, arguments) != (match.Groups[1].Value == "!"))
+                    return (string)@case["value"]!;
+            }
+        }
         throw new InvalidOperationException($"Symbol {name} of template.json replaces text, but these tests do not know its value for a variant.");
+    }
+
+    static bool BoolOf(string parameter, IReadOnlyList<string> arguments)
+    {
+        var option = "--" + ((string?)HostJson.Value["symbolInfo"]?[parameter]?["longName"] ?? parameter);
+        var index = arguments.ToList().IndexOf(option);
+        var value = index >= 0 && index + 1 < arguments.Count ? arguments[index + 1] : (string)TemplateJson.Value["symbols"]![parameter]!["defaultValue"]!;
+        return bool.Parse(value);
     }
 
     static string ApplyForm(string formName, string value)
@@ -66,6 +94,7 @@ public static class TemplateReplacements
         {
             "chain" => form["steps"]!.AsArray().Aggregate(value, (current, step) => ApplyForm((string)step!, current)),
             "replace" => Regex.Replace(value, (string)form["pattern"]!, (string)form["replacement"]!),
+            "identity" => value,
             "lowerCaseInvariant" => value.ToLowerInvariant(),
             "upperCaseInvariant" => value.ToUpperInvariant(),
             var other => throw new InvalidOperationException($"Form '{formName}' uses '{other}', which these tests do not apply."),
