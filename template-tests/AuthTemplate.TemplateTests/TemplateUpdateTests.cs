@@ -54,7 +54,7 @@ public sealed class TemplateUpdateTests(ITestOutputHelper output)
         var readme = await File.ReadAllTextAsync(Path.Combine(project, "README.md"));
         Assert.Contains("A paragraph the template added near the top.", readme, StringComparison.Ordinal);
         Assert.Contains("A paragraph the owners added.", readme, StringComparison.Ordinal);
-        Assert.DoesNotContain("<<<<<<<", readme, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n<<<<<<< ", readme, StringComparison.Ordinal);
         var conflicted = await File.ReadAllTextAsync(Path.Combine(project, ".gitignore"));
         Assert.Contains("<<<<<<< this service", conflicted, StringComparison.Ordinal);
         Assert.Contains("# The owners' first line", conflicted, StringComparison.Ordinal);
