@@ -315,8 +315,8 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>A confirmed, active user whose password is <see cref="ApiClient.Password"/>, hashed as given.</summary>
     private Task InsertUserAsync(string email, string passwordHash) => _database.ExecuteAsync(
-        "INSERT INTO users (id, email, normalized_email, password_hash, is_active, email_confirmed) " +
-        $"VALUES (gen_random_uuid(), '{email}', '{email}', '{passwordHash}', true, true)");
+        "INSERT INTO users (id, email, normalized_email, password_hash, is_active, email_confirmed, session_version, two_factor_enabled) " +
+        $"VALUES (gen_random_uuid(), '{email}', '{email}', '{passwordHash}', true, true, 0, false)");
 
     private static async Task<string> AccessTokenAsync(HttpClient client, string email)
     {
