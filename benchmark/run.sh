@@ -177,6 +177,8 @@ api_env=(
   Email__Smtp__Security=None
   Email__ConfirmEmailUrl=https://app.benchmark.test/confirm-email
   Email__ResetPasswordUrl=https://app.benchmark.test/reset-password
+  Passkeys__RpId=benchmark.test
+  Passkeys__Origins__0=https://app.benchmark.test
 )
 # The same API signing with the P-256 key: the only differences are the key and its algorithm.
 api_es256_env=("${api_env[@]/#Jwt__SigningKeys__0__PemFile=*/Jwt__SigningKeys__0__PemFile=$keys/es256.pem}" Jwt__Algorithm=ES256)

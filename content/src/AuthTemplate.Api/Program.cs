@@ -8,6 +8,7 @@ using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Email;
 using AuthTemplate.Api.Health;
 using AuthTemplate.Api.Hosting;
+using AuthTemplate.Api.Passkeys;
 using AuthTemplate.Api.Passwords;
 #if (RefreshTokens)
 using AuthTemplate.Api.RefreshTokens;
@@ -46,6 +47,7 @@ builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
 builder.Services.AddTwoFactor();
+builder.Services.AddPasskeys();
 #if (RefreshTokens)
 builder.Services.AddRefreshTokens();
 #endif
@@ -66,6 +68,7 @@ api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
 api.MapTwoFactorEndpoints();
+api.MapPasskeyEndpoints();
 #if (RefreshTokens)
 api.MapRefreshTokenEndpoints();
 #endif
