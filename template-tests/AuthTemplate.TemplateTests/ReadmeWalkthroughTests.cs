@@ -1,8 +1,14 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Playwright;
 using Xunit.Abstractions;
+using Xunit.Sdk;
 
 namespace AuthTemplate.TemplateTests;
 
@@ -11,13 +17,18 @@ namespace AuthTemplate.TemplateTests;
 /// PostgreSQL it tells a newcomer to start (user <c>postgres</c>, password <c>postgres</c> on localhost:5432). The
 /// migrate and run commands, then every curl block: register, read the confirmation from the pickup folder, confirm,
 /// log in, read the user; forgot the password, read the reset email, reset. Then "Two-factor sign-in" as written:
-/// setup, a code from <c>oathtool</c>, enable, and a login through its second step.
+/// setup, a code from <c>oathtool</c>, enable, and a login through its second step. Then "Passkeys": its JavaScript,
+/// as written, in a page of another origin in headless Chromium with a virtual authenticator, adds a passkey to the
+/// signed-in user and signs in with it.
 /// </summary>
 [Collection(ConventionalPostgres.CollectionName)]
 public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres, ITestOutputHelper output)
 {
     const string Section = "## Run it in five minutes";
     const string TwoFactorSection = "## Two-factor sign-in";
+    const string PasskeysSection = "## Passkeys";
+    // The password the walkthrough's reset set and its two-factor flow uses.
+    const string Password = "an even better passphrase";
     static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
     [Fact]
@@ -34,6 +45,8 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
         Assert.True(walks.Count == 2, $"[{variant.Scenario}] README.md's walkthrough should have two curl blocks (the account, then a reset); it has {walks.Count}.");
         var twoFactor = BashBlocks(SectionText(generated.Files.ReadText("README.md"), TwoFactorSection));
         Assert.True(twoFactor.Count == 1, $"[{variant.Scenario}] README.md's \"{TwoFactorSection}\" should have one bash block (the whole flow); it has {twoFactor.Count}.");
+        var passkeyScripts = CodeBlocks(SectionText(generated.Files.ReadText("README.md"), PasskeysSection), "js");
+        Assert.True(passkeyScripts.Count == 1, $"[{variant.Scenario}] README.md's \"{PasskeysSection}\" should have one js block (the browser side); it has {passkeyScripts.Count}.");
         var baseUrl = BaseUrl().Match(walks[0]) is { Success: true } url
             ? $"http://{url.Groups["host"].Value}"
             : throw new InvalidOperationException("The walkthrough's curl commands name no localhost:PORT.");
@@ -58,6 +71,12 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
 
         await TemplateRun.Current.InPipelineSlotAsync($"{variant.Scenario}: README walkthrough", async () =>
         {
+            // Started first, so that the API is started knowing the page's origin, on a port already bound.
+            await using var page = await TestPageServer.StartAsync(PasskeyPage(passkeyScripts[0]));
+            environment["Passkeys__Origins__0"] = page.Origin;
+            environment["Cors__AllowedOrigins__0"] = page.Origin;
+            output.WriteLine($"The passkey test page is served at {page.Origin}/ (Passkeys__Origins__0, Cors__AllowedOrigins__0).");
+
             async Task<CommandResult> Bash(string what, string script)
             {
                 var result = await CommandRunner.RunAsync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], directory, StepTimeout, environment);
@@ -69,7 +88,8 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
             // What `dotnet new` does after generating unless told --skip-restore, as the pinned variants are.
             await Bash("dotnet restore", "dotnet restore");
             await Bash(serve[0], serve[0]);
-            using var server = StartServer(serve[1], directory, environment);
+            var serverLog = new OutputTail(80);
+            using var server = StartServer(serve[1], directory, environment, serverLog);
             try
             {
                 using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
@@ -81,16 +101,19 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
 
                 await Bash("the walkthrough's forgot and reset", walks[1]);
                 var oldPassword = await http.PostAsJsonAsync("/api/v1/auth/login", new { email = "alice@example.com", password = "correct horse battery staple" });
-                var newPassword = await http.PostAsJsonAsync("/api/v1/auth/login", new { email = "alice@example.com", password = "an even better passphrase" });
+                var newPassword = await http.PostAsJsonAsync("/api/v1/auth/login", new { email = "alice@example.com", password = Password });
                 Assert.Equal(HttpStatusCode.Unauthorized, oldPassword.StatusCode);
                 Assert.Equal(HttpStatusCode.OK, newPassword.StatusCode);
 
                 var signedIn = await Bash("the two-factor flow: setup, enable with oathtool's code, log in with the challenge", twoFactor[0]);
                 Assert.Matches("\"recoveryCodes\":\\[(\"[2-9A-Z-]{14}\",?){10}\\]", signedIn.StandardOutput);
                 Assert.Matches("\"accessToken\":\"[^\"]+\"", signedIn.StandardOutput);
-                var asked = await http.PostAsJsonAsync("/api/v1/auth/login", new { email = "alice@example.com", password = "an even better passphrase" });
+                var asked = await http.PostAsJsonAsync("/api/v1/auth/login", new { email = "alice@example.com", password = Password });
                 Assert.Equal(HttpStatusCode.Forbidden, asked.StatusCode);
                 Assert.Contains("two-factor-required", await asked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+                var accessToken = AccessToken().Matches(signedIn.StandardOutput)[^1].Groups["token"].Value;
+                await PasskeyInChromiumAsync(variant, http, page, accessToken, serverLog);
             }
             finally
             {
@@ -102,7 +125,124 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
         });
     }
 
-    static Process StartServer(string command, string directory, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>
+    /// The README's passkey JavaScript in a page of its own origin, in Chromium with a virtual authenticator: the user
+    /// the walkthrough signed in (with two factors) adds a passkey, signs in with it naming no account, and reads
+    /// itself with the new token. Checked from outside the page: the API lists the passkey, the authenticator holds it
+    /// as a discoverable credential, the new token says <c>hwk</c> and belongs to the same user.
+    /// </summary>
+    async Task PasskeyInChromiumAsync(Variant variant, HttpClient http, TestPageServer page, string accessToken, OutputTail serverLog)
+    {
+        const string name = "Walkthrough laptop";
+        var started = Stopwatch.StartNew();
+        try
+        {
+            await using var chromium = await HeadlessChromium.LaunchAsync();
+            output.WriteLine($"Chromium with a virtual authenticator started in {started.Elapsed.TotalSeconds:F1} s.");
+            string Detail(string headline) =>
+                $"[{variant.Scenario}] {headline}\nWhat the page did:\n{chromium.Log}\nThe API's last output:\n{serverLog}";
+
+            string answer;
+            try
+            {
+                await chromium.Page.GotoAsync(page.Origin + "/");
+                answer = await chromium.Page.EvaluateAsync<string>(
+                    "([api, accessToken, password, name]) => passkeyRoundTrip(api, accessToken, password, name)",
+                    new[] { http.BaseAddress!.ToString().TrimEnd('/'), accessToken, Password, name }).WaitAsync(StepTimeout);
+            }
+            catch (Exception exception) when (exception is System.TimeoutException or PlaywrightException)
+            {
+                throw new XunitException(Detail($"The page's passkey round trip did not finish: {exception.Message}"));
+            }
+
+            using var outcome = JsonDocument.Parse(answer);
+            var result = outcome.RootElement;
+            if (result.TryGetProperty("error", out var error))
+                Assert.Fail(Detail($"The README's passkey JavaScript failed at {result.GetProperty("step")}: {error}\n{result.GetProperty("stack")}"));
+            output.WriteLine($"The page added a passkey, signed in with it and read the user in {started.Elapsed.TotalSeconds:F1} s in all.");
+
+            var passkey = result.GetProperty("passkey");
+            Assert.True(passkey.GetProperty("name").GetString() == name, Detail($"addPasskey returned {passkey}, not the passkey named \"{name}\"."));
+            var credentials = await chromium.CredentialsAsync();
+            Assert.True(credentials is [{ } credential] && credential.GetProperty("isResidentCredential").GetBoolean() && credential.GetProperty("rpId").GetString() == "localhost",
+                Detail($"The authenticator should hold one discoverable credential for rpId localhost; it holds {credentials.Count}: " +
+                       string.Join(", ", credentials.Select(held => $"rpId {held.GetProperty("rpId")}, resident {held.GetProperty("isResidentCredential")}"))));
+
+            using var listing = new HttpRequestMessage(HttpMethod.Get, "/api/v1/users/me/passkeys");
+            listing.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+            var listed = await http.SendAsync(listing);
+            var listedBody = await listed.Content.ReadAsStringAsync();
+            Assert.True(listed.StatusCode == HttpStatusCode.OK, Detail($"GET /api/v1/users/me/passkeys answered {(int)listed.StatusCode}: {listedBody}"));
+            using var listedPasskeys = JsonDocument.Parse(listedBody);
+            Assert.True(listedPasskeys.RootElement.EnumerateArray().Any(item =>
+                    item.GetProperty("id").GetString() == passkey.GetProperty("id").GetString() && item.GetProperty("name").GetString() == name),
+                Detail($"GET /api/v1/users/me/passkeys does not list the passkey the page added ({passkey}): {listedBody}"));
+
+            var methods = AuthenticationMethods(result.GetProperty("tokens").GetProperty("accessToken").GetString()!);
+            Assert.True(methods.Contains("hwk") && methods.Contains("mfa") && !methods.Contains("pwd"),
+                Detail($"A passkey sign-in's access token should say amr [\"hwk\",\"mfa\"]; it says [{string.Join(", ", methods)}]."));
+
+            using var reading = new HttpRequestMessage(HttpMethod.Get, "/api/v1/users/me");
+            reading.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+            var before = await http.SendAsync(reading);
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+            using var expected = JsonDocument.Parse(await before.Content.ReadAsStringAsync());
+            var me = result.GetProperty("me");
+            Assert.True(me.GetProperty("status").GetInt32() == 200, Detail($"GET /api/v1/users/me with the passkey's token answered {me}"));
+            using var actual = JsonDocument.Parse(me.GetProperty("body").GetString()!);
+            foreach (var field in new[] { "id", "email" })
+                Assert.True(expected.RootElement.GetProperty(field).GetString() == actual.RootElement.GetProperty(field).GetString(),
+                    Detail($"The passkey signed in another user: {field} {actual.RootElement.GetProperty(field)}, not the walkthrough's {expected.RootElement.GetProperty(field)}."));
+        }
+        finally
+        {
+            TemplateRun.Current.RecordPhase($"{variant.Scenario}: passkeys in Chromium", started.Elapsed);
+        }
+    }
+
+    /// <summary>
+    /// The test page: the README's script as written, and the few lines that call it the way a front end would and
+    /// hand the outcome, or the error and the step it stopped at, back as JSON.
+    /// </summary>
+    static string PasskeyPage(string readmeScript) => $$"""
+        <!doctype html>
+        <html>
+        <head><meta charset="utf-8"><title>Passkeys</title><link rel="icon" href="data:,"></head>
+        <body>
+        <script>
+        {{readmeScript}}
+        </script>
+        <script>
+        async function passkeyRoundTrip(api, accessToken, password, name) {
+          let step = "addPasskey";
+          try {
+            const passkey = await addPasskey(api, accessToken, password, name);
+            step = "signInWithPasskey";
+            const tokens = await signInWithPasskey(api);
+            step = "GET /api/v1/users/me";
+            const me = await fetch(`${api}/api/v1/users/me`, { headers: { Authorization: `Bearer ${tokens.accessToken}` } });
+            return JSON.stringify({ passkey, tokens, me: { status: me.status, body: await me.text() } });
+          } catch (error) {
+            return JSON.stringify({ step, error: `${error.name}: ${error.message}`, stack: String(error.stack) });
+          }
+        }
+        </script>
+        </body>
+        </html>
+        """;
+
+    /// <summary>The <c>amr</c> claim of a JWT, read from its payload (one method may be a plain string).</summary>
+    static IReadOnlyList<string> AuthenticationMethods(string jwt)
+    {
+        var payload = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
+        using var claims = JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload)));
+        return !claims.RootElement.TryGetProperty("amr", out var amr) ? []
+            : amr.ValueKind == JsonValueKind.Array ? amr.EnumerateArray().Select(method => method.GetString() ?? "").ToList()
+            : [amr.GetString() ?? ""];
+    }
+
+    static Process StartServer(string command, string directory, IReadOnlyDictionary<string, string?> environment, OutputTail log)
     {
         var startInfo = new ProcessStartInfo("bash", ["--noprofile", "--norc", "-c", "exec " + command])
         {
@@ -121,8 +261,8 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
         }
 
         var process = Process.Start(startInfo)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) => log.Add(line.Data);
+        process.ErrorDataReceived += (_, line) => log.Add(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
@@ -161,14 +301,38 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
     }
 
     /// <summary>The bash code blocks, with the indentation of a list item taken off.</summary>
-    static List<string> BashBlocks(string markdown) =>
-        BashBlock().Matches(markdown)
+    static List<string> BashBlocks(string markdown) => CodeBlocks(markdown, "bash");
+
+    /// <summary>The code blocks of one language, with the indentation of a list item taken off.</summary>
+    static List<string> CodeBlocks(string markdown, string language) =>
+        CodeBlock().Matches(markdown)
+            .Where(match => match.Groups["language"].Value == language)
             .Select(match => string.Join('\n', match.Groups["body"].Value.Split('\n')
                 .Select(line => line.StartsWith(match.Groups["indent"].Value, StringComparison.Ordinal) ? line[match.Groups["indent"].Value.Length..] : line)))
             .ToList();
 
-    [GeneratedRegex(@"^(?<indent>[ ]*)```bash\n(?<body>.*?)\n\k<indent>```", RegexOptions.Multiline | RegexOptions.Singleline)]
-    private static partial Regex BashBlock();
+    [GeneratedRegex(@"^(?<indent>[ ]*)```(?<language>[a-z]+)\n(?<body>.*?)\n\k<indent>```", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex CodeBlock();
+
+    [GeneratedRegex("\"accessToken\":\"(?<token>[^\"]+)\"")]
+    private static partial Regex AccessToken();
+
+    /// <summary>The last lines a process wrote, for a failure message.</summary>
+    sealed class OutputTail(int lines)
+    {
+        readonly ConcurrentQueue<string> tail = new();
+
+        public void Add(string? line)
+        {
+            if (line is null)
+                return;
+            tail.Enqueue(line);
+            while (tail.Count > lines)
+                tail.TryDequeue(out _);
+        }
+
+        public override string ToString() => tail.IsEmpty ? "  (nothing)" : string.Join('\n', tail.Select(line => "  " + line));
+    }
 
     [GeneratedRegex(@"curl -s (?<host>localhost:[0-9]+)/")]
     private static partial Regex BaseUrl();
