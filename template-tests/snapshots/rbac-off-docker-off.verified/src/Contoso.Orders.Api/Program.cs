@@ -5,6 +5,7 @@ using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Email;
 using Contoso.Orders.Api.Health;
 using Contoso.Orders.Api.Hosting;
+using Contoso.Orders.Api.Passkeys;
 using Contoso.Orders.Api.Passwords;
 using Contoso.Orders.Api.RefreshTokens;
 using Contoso.Orders.Api.Security;
@@ -41,6 +42,7 @@ builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
 builder.Services.AddTwoFactor();
+builder.Services.AddPasskeys();
 builder.Services.AddRefreshTokens();
 builder.WebHost.LimitRequestBodySize();
 
@@ -56,6 +58,7 @@ api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
 api.MapTwoFactorEndpoints();
+api.MapPasskeyEndpoints();
 api.MapRefreshTokenEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

@@ -28,6 +28,8 @@ public sealed class KeyRotationTests
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Testing",
             ["Email__Smtp__Host"] = "smtp.example.com",
+            ["Passkeys__RpId"] = Passkeys.PasskeyOrigins.RpId,
+            ["Passkeys__Origins__0"] = Passkeys.PasskeyOrigins.Origin,
             ["ConnectionStrings__Postgres"] = database.ConnectionString,
             ["Jwt__Issuer"] = ApiFactory.Issuer,
             ["Jwt__SigningKeys__0__Pem"] = previous.Pem,

@@ -6,6 +6,7 @@ using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Email;
 using Contoso.Orders.Api.Health;
 using Contoso.Orders.Api.Hosting;
+using Contoso.Orders.Api.Passkeys;
 using Contoso.Orders.Api.Passwords;
 using Contoso.Orders.Api.Security;
 using Contoso.Orders.Api.Security.SigningKeys;
@@ -41,6 +42,7 @@ builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
 builder.Services.AddTwoFactor();
+builder.Services.AddPasskeys();
 builder.Services.AddAdministration();
 builder.WebHost.LimitRequestBodySize();
 
@@ -56,6 +58,7 @@ api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
 api.MapTwoFactorEndpoints();
+api.MapPasskeyEndpoints();
 api.MapAdminEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

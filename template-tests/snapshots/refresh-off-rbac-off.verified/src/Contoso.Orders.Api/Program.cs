@@ -5,6 +5,7 @@ using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Email;
 using Contoso.Orders.Api.Health;
 using Contoso.Orders.Api.Hosting;
+using Contoso.Orders.Api.Passkeys;
 using Contoso.Orders.Api.Passwords;
 using Contoso.Orders.Api.Security;
 using Contoso.Orders.Api.Security.SigningKeys;
@@ -40,6 +41,7 @@ builder.Services.AddUsersFeature();
 builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
 builder.Services.AddTwoFactor();
+builder.Services.AddPasskeys();
 builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
@@ -54,5 +56,6 @@ api.MapAuthEndpoints();
 api.MapUserEndpoints();
 api.MapAccountEndpoints();
 api.MapTwoFactorEndpoints();
+api.MapPasskeyEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

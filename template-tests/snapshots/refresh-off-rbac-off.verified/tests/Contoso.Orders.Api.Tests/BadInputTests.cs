@@ -99,7 +99,7 @@ public sealed class BadInputTests(ApiFactory api)
         {
             foreach (var field in endpoint.Body!.Fields)
             {
-                foreach (var bad in BadValues.Where(bad => bad.ForText == (field.Kind != FieldKind.Flag)))
+                foreach (var bad in BadValues.Where(bad => bad.ForText == field.IsText))
                 {
                     cases.Add(endpoint.Name, field.Name, bad.Name);
                 }
@@ -138,7 +138,7 @@ public sealed class BadInputTests(ApiFactory api)
                 var schemaName = operation.Value.GetProperty("requestBody").GetProperty("content").GetProperty("application/json")
                     .GetProperty("schema").GetProperty("$ref").GetString()!.Split('/')[^1];
                 var fields = schemas.GetProperty(schemaName).GetProperty("properties").EnumerateObject()
-                    .Select(field => $"{field.Name}: {string.Join('|', field.Value.GetProperty("type").EnumerateArray().Select(type => type.GetString()).Where(type => type != "null"))}");
+                    .Select(field => $"{field.Name}: {TypeOf(field.Value, schemas)}");
                 documented.Add($"{operation.Name.ToUpperInvariant()} {path.Name} {{{string.Join(", ", fields.Order())}}}");
             }
         }
@@ -167,7 +167,7 @@ public sealed class BadInputTests(ApiFactory api)
         using var client = api.CreateClient();
         var described = ApiFeatures.Named(endpoint);
         var bodyField = described.Body!.Fields.Single(f => f.Name == field);
-        var bad = BadValues.Single(b => b.Name == badValue && b.ForText == (bodyField.Kind != FieldKind.Flag));
+        var bad = BadValues.Single(b => b.Name == badValue && b.ForText == bodyField.IsText);
         var good = bad.Effect == Effect.BadText ? await described.Body.ArrangeAsync(api, client) : await ArrangedForRefusalAsync(endpoint);
 
         var response = await SendAsync(client, endpoint, good, Encoding.UTF8.GetBytes(Text(good, (field, bad.Json(good.Body[field]!)))), "application/json");
@@ -214,6 +214,21 @@ public sealed class BadInputTests(ApiFactory api)
                 AssertNamesField(problem, field.Key);
             }
         }
+    }
+
+    /// <summary>A property's JSON type; a property that refers to another schema (or to one of several, when it may be null) has that one's.</summary>
+    private static string TypeOf(JsonElement property, JsonElement schemas)
+    {
+        if (property.TryGetProperty("$ref", out var reference) || (property.TryGetProperty("oneOf", out var choices)
+            && choices.EnumerateArray().Select(choice => choice.TryGetProperty("$ref", out var r) ? r : (JsonElement?)null).FirstOrDefault(r => r is not null) is { } found && (reference = found).ValueKind == JsonValueKind.String))
+        {
+            return TypeOf(schemas.GetProperty(reference.GetString()!.Split('/')[^1]), schemas);
+        }
+
+        var type = property.GetProperty("type");
+        return type.ValueKind == JsonValueKind.String
+            ? type.GetString()!
+            : string.Join('|', type.EnumerateArray().Select(t => t.GetString()).Where(t => t != "null"));
     }
 
     private Task<GoodRequest> ArrangedForRefusalAsync(string endpoint) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Contoso.Orders.Api.Tests.Passkeys;
 
 namespace Contoso.Orders.Api.Tests.Infrastructure;
 
@@ -21,6 +22,8 @@ public static class ApiProcess
         environment["Jwt__Issuer"] = ApiFactory.Issuer;
         environment["Jwt__SigningKeys__0__Pem"] = Key.Pem;
         environment["Email__Smtp__Host"] = "smtp.example.com";
+        environment["Passkeys__RpId"] = PasskeyOrigins.RpId;
+        environment["Passkeys__Origins__0"] = PasskeyOrigins.Origin;
         foreach (var (key, value) in settings)
         {
             environment[key] = value;

@@ -185,6 +185,15 @@ public sealed class BadInputCollection : ICollectionFixture<ApiFactory>, ICollec
     public sealed class Finished() : FinishedMarker(Name);
 }
 
+/// <summary>The passkey tests, on an app and a database of their own for the same reason.</summary>
+[CollectionDefinition(Name)]
+public sealed class PasskeyCollection : ICollectionFixture<ApiFactory>, ICollectionFixture<PasskeyCollection.Finished>
+{
+    public const string Name = "passkeys";
+
+    public sealed class Finished() : FinishedMarker(Name);
+}
+
 /// <summary>The two-factor tests, on an app and a database of their own for the same reason.</summary>
 [CollectionDefinition(Name)]
 public sealed class TwoFactorCollection : ICollectionFixture<ApiFactory>, ICollectionFixture<TwoFactorCollection.Finished>

@@ -63,6 +63,9 @@ public enum FieldKind
 
     /// <summary>A JSON boolean.</summary>
     Flag,
+
+    /// <summary>A JSON object the endpoint reads as a whole (a passkey's answer, as the browser made it).</summary>
+    Object,
 }
 
 public sealed record BodyField(string Name, FieldKind Kind, string? WrongValue = null)
@@ -75,8 +78,13 @@ public sealed record BodyField(string Name, FieldKind Kind, string? WrongValue =
 
     public static BodyField Flag(string name) => new(name, FieldKind.Flag);
 
+    public static BodyField Object(string name) => new(name, FieldKind.Object);
+
     /// <summary>The type the OpenAPI document gives the field.</summary>
-    public string JsonType => Kind == FieldKind.Flag ? "boolean" : "string";
+    public string JsonType => Kind switch { FieldKind.Flag => "boolean", FieldKind.Object => "object", _ => "string" };
+
+    /// <summary>Whether the field holds text, so that the bad values of text apply to it.</summary>
+    public bool IsText => Kind is not (FieldKind.Flag or FieldKind.Object);
 }
 
 /// <summary>Every feature of this variant, and the union of the endpoints they describe.</summary>

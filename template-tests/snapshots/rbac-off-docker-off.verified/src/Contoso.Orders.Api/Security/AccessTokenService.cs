@@ -20,6 +20,9 @@ public sealed record SignIn(IReadOnlyList<string> Methods, Guid? SessionId = nul
     /// <summary>RFC 8176: a one-time password, such as an authenticator app's code.</summary>
     public const string OneTimePassword = "otp";
 
+    /// <summary>RFC 8176: proof of possession of a hardware-secured key, such as a passkey.</summary>
+    public const string HardwareKey = "hwk";
+
     /// <summary>RFC 8176: more than one factor.</summary>
     public const string MultipleFactors = "mfa";
 
@@ -27,6 +30,9 @@ public sealed record SignIn(IReadOnlyList<string> Methods, Guid? SessionId = nul
 
     /// <summary>A password, then a code from an authenticator app or a recovery code.</summary>
     public static SignIn WithSecondFactor { get; } = new([Password, OneTimePassword, MultipleFactors]);
+
+    /// <summary>A passkey with user verification: the device, and the PIN or biometric that unlocks it.</summary>
+    public static SignIn WithPasskey { get; } = new([HardwareKey, MultipleFactors]);
 
     /// <summary>Stored with a session, so that every later token of the session says how it began.</summary>
     public string MethodsText => string.Join(' ', Methods);

@@ -15,8 +15,17 @@ public enum LoginFailureReason
     /// <summary>A wrong code in a login's second step.</summary>
     WrongCode,
 
-    /// <summary>A second step with an unknown, expired or spent <c>mfaToken</c>.</summary>
+    /// <summary>A second step with an unknown, expired or spent <c>mfaToken</c>, or a passkey's answer to an unknown, expired or spent flow.</summary>
     UnknownChallenge,
+
+    /// <summary>A passkey sign-in with a credential no account holds.</summary>
+    UnknownPasskey,
+
+    /// <summary>A passkey sign-in whose answer failed verification (signature, origin, rpId, user verification).</summary>
+    PasskeyRefused,
+
+    /// <summary>A passkey signed with a counter not above the last one: a copy of its key may be in use elsewhere.</summary>
+    PasskeyCounterWentBackwards,
 }
 
 /// <summary>
@@ -126,6 +135,16 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     public void RecoveryCodesRenewed(Guid userId) =>
         Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "recovery_codes", userId, ClientAddress));
 
+    public void PasskeyAdded(Guid userId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "passkey_added", userId, ClientAddress));
+
+    public void PasskeyRemoved(Guid userId) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, "passkey_removed", userId, ClientAddress));
+
+    /// <summary>A request to add or remove a passkey gave a wrong password, or an answer that failed verification.</summary>
+    public void PasskeyChangeRefused(Guid userId, string resource) =>
+        Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, resource, StatusCodes.Status400BadRequest, ClientAddress));
+
     /// <summary>The rate limiter refused a request; the user id is the authenticated caller's, when there is one.</summary>
     public void RateLimitExceededFor(Guid? userId, string resource) =>
         Count(RateLimitExceeded, () => LogRateLimitExceeded(logger, RateLimitExceeded, userId, resource, ClientAddress));
@@ -151,6 +170,7 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
     [LoggerMessage(EventId = 9006, EventName = LoginLock, Level = LogLevel.Warning,
         Message = "{SecurityEvent}: two-factor requests of user {UserId} refused unchecked after too many wrong codes, from {ClientAddress}")]
     private static partial void LogCodesThrottled(ILogger logger, string securityEvent, Guid userId, string? clientAddress);
+
 
     [LoggerMessage(EventId = 9002, EventName = PasswordChange, Level = LogLevel.Information,
         Message = "{SecurityEvent}: user {UserId} set a new password ({Method}) from {ClientAddress}")]

@@ -4,6 +4,7 @@ using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Domain;
 using Contoso.Orders.Api.Email;
 using Contoso.Orders.Api.Tests.Infrastructure;
+using Contoso.Orders.Api.Tests.Passkeys;
 using Contoso.Orders.Api.Tests.TwoFactor;
 using Contoso.Orders.Api.TwoFactor;
 using Microsoft.EntityFrameworkCore;
@@ -56,6 +57,10 @@ public sealed class AccountDeletionTests(ApiFactory api)
         var (email, token) = (user.Email, user.AccessToken);
         var userId = Guid.Parse(await api.Database.ScalarAsync<string>($"SELECT id::text FROM users WHERE normalized_email = '{email}'"));
         Assert.Equal(HttpStatusCode.Unauthorized, (await _client.SecondStepAsync(await _client.StartLoginAsync(email), "2222-3333-4444")).StatusCode);
+        // A passkey, and a second one being added.
+        using var authenticator = PasskeyAccount.NewAuthenticator();
+        await _client.RegisterPasskeyAsync(token, authenticator);
+        await _client.RegistrationOptionsAsync(token);
         // Rows that belong to the account in other ways than its id: failed-login counts, and mail to the address.
         Assert.Equal(HttpStatusCode.Unauthorized, (await _client.LoginAsync(email, "a wrong password")).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await _client.ForgotPasswordAsync(email)).StatusCode);
@@ -64,7 +69,7 @@ public sealed class AccountDeletionTests(ApiFactory api)
             VALUES (gen_random_uuid(), '{email}', 'password-changed', '{"{}"}', now(), 'Pending', 0, now() + interval '1 hour')
             """);
         var before = await RowsOfAsync(userId, email);
-        foreach (var table in new[] { "users", "authenticators", "recovery_codes", "two_factor_challenges", "failed_logins", "email_outbox" })
+        foreach (var table in new[] { "users", "authenticators", "recovery_codes", "two_factor_challenges", "passkeys", "passkey_flows", "failed_logins", "email_outbox" })
         {
             Assert.Contains(before, row => row.StartsWith(table + ":", StringComparison.Ordinal));
         }
@@ -79,6 +84,7 @@ public sealed class AccountDeletionTests(ApiFactory api)
         var notice = await NoticeAsync(email);
         Assert.Contains("deleted", notice.Subject ?? "", StringComparison.Ordinal);
         Assert.Empty(await RowsOfAsync(userId, email));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.SignInWithPasskeyAsync(authenticator)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _client.LoginAsync(email)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await _client.RegisterAsync(email)).StatusCode);
         Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM users WHERE normalized_email = '{email}' AND id <> '{userId}'"));
