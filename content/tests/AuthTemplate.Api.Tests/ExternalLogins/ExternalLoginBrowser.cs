@@ -33,6 +33,10 @@ public static class ExternalLoginAccount
     public static Task<HttpResponseMessage> StartLinkAsync(this HttpClient client, string token, string provider, string? password = ApiClient.Password, string returnUrl = ReturnUrl) =>
         client.PostJsonAsync(LinkStartPath(provider), new { password, returnUrl }, token);
 
+    /// <summary>Finishes a link with the <c>link_code</c> its callback handed the front end.</summary>
+    public static Task<HttpResponseMessage> ConfirmLinkAsync(this HttpClient client, string token, string code) =>
+        client.PostJsonAsync(LoginsPath, new { code }, token);
+
     public static Task<HttpResponseMessage> UnlinkAsync(this HttpClient client, string token, string provider, string? password = ApiClient.Password) =>
         client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"{LoginsPath}/{provider}") { Content = JsonContent.Create(new { password }) }.WithBearer(token));
 
@@ -57,7 +61,8 @@ public static class ExternalLoginAccount
 /// What a browser does in an external sign-in, step by step, with clients that follow no redirect: the API's start
 /// answer sends it to the provider, the provider's answer back to the API's callback (on the API's public address,
 /// <see cref="ApiFactory.Issuer"/>, which the test sends to the test app by path and query), and the callback's answer
-/// to the front end, whose fragment carries the outcome.
+/// to the front end, whose fragment carries the outcome. Its cookies go with it (the start binds a sign-in to the browser
+/// that began it with one).
 /// </summary>
 public sealed class ExternalLoginBrowser(HttpClient api, TestOpenIdProvider provider) : IDisposable
 {
@@ -72,10 +77,13 @@ public sealed class ExternalLoginBrowser(HttpClient api, TestOpenIdProvider prov
     public static ExternalLoginBrowser For(WebApplicationFactory<Program> app) =>
         new(app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }), TestOpenIdProvider.Shared);
 
-    /// <summary>A browser on a running API process on <paramref name="database"/>.</summary>
-    public static ExternalLoginBrowser For(Uri address, TestDatabase database)
+    /// <summary>
+    /// A browser on a running API process on <paramref name="database"/>; browsers given the same cookies are one
+    /// browser on several replicas behind one address.
+    /// </summary>
+    public static ExternalLoginBrowser For(Uri address, TestDatabase database, CookieContainer cookies)
     {
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = address };
         ApiClient.Remember(client, database);
         return new(client, TestOpenIdProvider.Shared);
     }
@@ -136,9 +144,19 @@ public sealed class ExternalLoginBrowser(HttpClient api, TestOpenIdProvider prov
         return new Uri(url);
     }
 
-    /// <summary>Link start, provider and callback: the fragment the browser lands on.</summary>
+    /// <summary>Link start, provider and callback: the fragment the browser lands on (a <c>link_code</c>, or an error).</summary>
     public async Task<IReadOnlyDictionary<string, string>> LinkAsync(string token, string providerName, ProviderIdentity identity, string? password = ApiClient.Password) =>
         Fragment(await CallbackAsync(await AuthorizeAsync(await BeginLinkAsync(token, providerName, password), identity)));
+
+    /// <summary>A whole link that must succeed: the flow, then the link's code confirmed with the user's token.</summary>
+    public async Task LinkProviderAsync(string token, string providerName, ProviderIdentity identity, string? password = ApiClient.Password)
+    {
+        var fragment = await LinkAsync(token, providerName, identity, password);
+        Assert.True(fragment.ContainsKey("link_code"), $"The link ended with #{string.Join('&', fragment.Select(pair => $"{pair.Key}={pair.Value}"))}");
+        var confirmed = await Api.ConfirmLinkAsync(token, fragment["link_code"]);
+        Assert.True(confirmed.StatusCode == HttpStatusCode.Created, $"The link's confirmation answered {(int)confirmed.StatusCode}: {await confirmed.Content.ReadAsStringAsync()}");
+        Assert.Equal(providerName, (await confirmed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("provider").GetString());
+    }
 
     /// <summary>
     /// The outcome of a callback: it redirects to <paramref name="returnUrl"/> with a fragment, read here as its
@@ -151,9 +169,9 @@ public sealed class ExternalLoginBrowser(HttpClient api, TestOpenIdProvider prov
         Assert.StartsWith(returnUrl + "#", location, StringComparison.Ordinal);
         var fragment = QueryHelpers.ParseQuery(location[(location.IndexOf('#', StringComparison.Ordinal) + 1)..])
             .ToDictionary(pair => pair.Key, pair => pair.Value.ToString());
-        if (fragment.TryGetValue("code", out var code))
+        foreach (var name in new[] { "code", "link_code" })
         {
-            TestRun.RememberSecret(code);
+            TestRun.RememberSecret(fragment.GetValueOrDefault(name));
         }
 
         return fragment;

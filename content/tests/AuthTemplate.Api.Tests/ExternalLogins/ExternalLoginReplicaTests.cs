@@ -44,7 +44,14 @@ public sealed class ExternalLoginReplicas : IAsyncLifetime
 [Collection(ReplicaCollection.Name)]
 public sealed class ExternalLoginReplicaTests(ExternalLoginReplicas fixture) : IClassFixture<ExternalLoginReplicas>, IDisposable
 {
-    private readonly ExternalLoginBrowser[] _browsers = [.. fixture.Replicas.Processes.Select(replica => ExternalLoginBrowser.For(replica.Address, fixture.Replicas.Database))];
+    /// <summary>One browser (one cookie jar) reaching each replica, as through a load balancer.</summary>
+    private readonly ExternalLoginBrowser[] _browsers = Browsers(fixture.Replicas);
+
+    private static ExternalLoginBrowser[] Browsers(ApiReplicas replicas)
+    {
+        var cookies = new CookieContainer();
+        return [.. replicas.Processes.Select(replica => ExternalLoginBrowser.For(replica.Address, replicas.Database, cookies))];
+    }
 
     public void Dispose()
     {
@@ -88,7 +95,8 @@ public sealed class ExternalLoginReplicaTests(ExternalLoginReplicas fixture) : I
         var identity = ProviderIdentity.New();
         var callback = await _browsers[1].AuthorizeAsync(await _browsers[1].BeginLinkAsync(token, Untrusted), identity);
 
-        Assert.Equal(new Dictionary<string, string> { ["linked"] = Untrusted }, ExternalLoginBrowser.Fragment(await _browsers[0].CallbackAsync(callback)));
+        var fragment = ExternalLoginBrowser.Fragment(await _browsers[0].CallbackAsync(callback));
+        Assert.Equal(HttpStatusCode.Created, (await _browsers[1].Api.ConfirmLinkAsync(token, fragment["link_code"])).StatusCode);
 
         Assert.Equal([Untrusted], await _browsers[0].Api.LinkedProvidersAsync(token));
         var code = await _browsers[0].SignInForCodeAsync(Untrusted, identity);

@@ -29,6 +29,10 @@ public sealed class ExternalLoginCollection : ICollectionFixture<ApiFactory>, IC
 [Collection(ExternalLoginCollection.Name)]
 public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
 {
+    /// <summary>The subjects of the owner's notices.</summary>
+    private const string LinkedNotice = "can now sign in to your account";
+    private const string UnlinkedNotice = "was unlinked from your account";
+
     private readonly ExternalLoginBrowser _browser = ExternalLoginBrowser.For(api);
 
     private HttpClient Client => _browser.Api;
@@ -235,7 +239,7 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         await api.Database.ExecuteAsync("UPDATE external_login_codes SET expires_at = now() - interval '1 second'");
         var fresh = await _browser.SignInForCodeAsync(Untrusted, ProviderIdentity.New());
         var lifetime = await api.Database.ScalarAsync<double>("SELECT max(extract(epoch FROM expires_at - now()))::float8 FROM external_login_codes");
-        Assert.InRange(lifetime, 30, 60);
+        Assert.InRange(lifetime, 30, 61);
 
         var answers = new List<string>();
         foreach (var code in new[] { used, expired, "bm8tc3VjaC1jb2RlLWF0LWFsbC1qdXN0LXNoYXBlZA" })
@@ -263,6 +267,8 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         "https://user@app.example.com/signed-in",
         "https://evil.test\\@app.example.com/signed-in",
         "https://app.example.com/signed-in/../../evil",
+        "https://app.example.com/signed-in/%2e%2e/evil",
+        "https://app.example.com/signed-in\\..\\..\\evil",
         "http://app.example.com/signed-in",
         "https://app.example.com:8443/signed-in",
         "/signed-in",
@@ -325,9 +331,16 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
 
         var fragment = await _browser.LinkAsync(token, Untrusted, identity);
 
-        Assert.Equal(new Dictionary<string, string> { ["linked"] = Untrusted }, fragment);
+        // The flow ends with a code that only the user who began the link can confirm; nothing is linked before.
+        var linkCode = Assert.Single(fragment, pair => pair.Key == "link_code").Value;
+        Assert.Empty(await Client.LinkedProvidersAsync(token));
+        await (await Client.ExchangeAsync(linkCode)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        var confirmed = await Client.ConfirmLinkAsync(token, linkCode);
+        Assert.Equal(HttpStatusCode.Created, confirmed.StatusCode);
+        Assert.EndsWith($"{LoginsPath}/{Untrusted}", confirmed.Headers.Location!.ToString(), StringComparison.Ordinal);
+        await AssertRefusedFieldAsync(await Client.ConfirmLinkAsync(token, linkCode), "code");
         Assert.Equal([Untrusted], await Client.LinkedProvidersAsync(token));
-        await NoticeAsync(email, "linked", 1);
+        await NoticeAsync(email, LinkedNotice, 1);
         // The provider's email is another address: the link is to the signed-in account, not to that address.
         var signedIn = await _browser.SignInForTokensAsync(Untrusted, identity);
         Assert.Equal((await UserIdAsync(email)).ToString(), new JsonWebToken(signedIn.GetProperty("accessToken").GetString()).Subject);
@@ -343,12 +356,49 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
     }
 
     [Fact]
+    public async Task A_link_begun_by_one_user_cannot_be_finished_by_another_and_a_sign_in_code_is_no_link_code()
+    {
+        var token = await Client.AccessTokenForNewUserAsync();
+        var identity = ProviderIdentity.New();
+        var linkCode = (await _browser.LinkAsync(token, Untrusted, identity))["link_code"];
+        var other = await Client.AccessTokenForNewUserAsync();
+
+        // Sent to another user's browser, the link is refused there, and spent.
+        await AssertRefusedFieldAsync(await Client.ConfirmLinkAsync(other, linkCode), "code");
+        await AssertRefusedFieldAsync(await Client.ConfirmLinkAsync(token, linkCode), "code");
+        Assert.Empty(await Client.LinkedProvidersAsync(other));
+        Assert.Empty(await Client.LinkedProvidersAsync(token));
+
+        var signInCode = await _browser.SignInForCodeAsync(Untrusted, ProviderIdentity.New());
+        await AssertRefusedFieldAsync(await Client.ConfirmLinkAsync(token, signInCode), "code");
+        Assert.Empty(await Client.LinkedProvidersAsync(token));
+        Assert.Equal(HttpStatusCode.OK, (await Client.ExchangeAsync(signInCode)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_sign_in_returns_only_to_the_browser_that_began_it()
+    {
+        var identity = ProviderIdentity.New();
+        var callback = await _browser.AuthorizeAsync(await _browser.BeginAsync(Untrusted), identity);
+
+        // Someone else's browser (no cookie of the flow) is sent the end of this sign-in: refused, and the flow spent.
+        using var elsewhere = ExternalLoginBrowser.For(api);
+        var response = await elsewhere.CallbackAsync(callback);
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Null(response.Headers.Location);
+        Assert.Null(_browser.Provider.TokenOutcome(ExternalLoginBrowser.QueryValue(callback, "code")));
+
+        await (await _browser.CallbackAsync(callback)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(0L, await UsersWithAsync(identity.Email!));
+    }
+
+    [Fact]
     public async Task Unlinking_needs_the_password_of_an_account_that_has_one_and_never_leaves_an_account_without_a_way_in()
     {
         var (email, tokens) = await Client.RegisterAndLoginAsync();
         var token = tokens.GetProperty("accessToken").GetString()!;
         var identity = ProviderIdentity.New(email);
-        await _browser.LinkAsync(token, Untrusted, identity);
+        await _browser.LinkProviderAsync(token, Untrusted, identity);
 
         await AssertRefusedFieldAsync(await Client.UnlinkAsync(token, Untrusted, "not the password"), "password");
         await AssertRefusedFieldAsync(await Client.UnlinkAsync(token, Untrusted, password: null), "password");
@@ -359,7 +409,7 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         Assert.Equal(HttpStatusCode.NoContent, (await Client.UnlinkAsync(token, Untrusted)).StatusCode);
 
         Assert.Empty(await Client.LinkedProvidersAsync(token));
-        await NoticeAsync(email, "link", 2);
+        await NoticeAsync(email, UnlinkedNotice, 1);
         await (await Client.UnlinkAsync(token, Untrusted)).AssertProblemAsync(HttpStatusCode.NotFound);
         // The identity opens the account no more: signing in with it is a first sign-in, meeting the account's email.
         Assert.Equal(new Dictionary<string, string> { ["error"] = "link_required" }, await _browser.SignInAsync(Untrusted, identity));
@@ -367,8 +417,7 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         // An account made by external sign-in has no password: its links go without one, but not the last of them.
         var external = ProviderIdentity.New();
         var externalToken = (await _browser.SignInForTokensAsync(Untrusted, external)).GetProperty("accessToken").GetString()!;
-        Assert.Equal(new Dictionary<string, string> { ["linked"] = TrustedWithEmail },
-            await _browser.LinkAsync(externalToken, TrustedWithEmail, ProviderIdentity.New(), password: null));
+        await _browser.LinkProviderAsync(externalToken, TrustedWithEmail, ProviderIdentity.New(), password: null);
         Assert.Equal([Untrusted, TrustedWithEmail], await Client.LinkedProvidersAsync(externalToken));
         Assert.Equal(HttpStatusCode.NoContent, (await Client.UnlinkAsync(externalToken, Untrusted, password: null)).StatusCode);
         await (await Client.UnlinkAsync(externalToken, TrustedWithEmail, password: null)).AssertProblemAsync(HttpStatusCode.Conflict);
@@ -402,7 +451,7 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         Assert.Equal(userId.ToString(), new JsonWebToken(tokens.GetProperty("accessToken").GetString()).Subject);
         Assert.Equal([TrustedWithEmail], await Client.LinkedProvidersAsync(tokens.GetProperty("accessToken").GetString()!));
         Assert.Equal(HttpStatusCode.OK, (await Client.LoginAsync(email)).StatusCode);
-        await NoticeAsync(email, "linked", 1);
+        await NoticeAsync(email, LinkedNotice, 1);
     }
 
     [Fact]
@@ -426,7 +475,7 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
     {
         var user = await Client.NewUserWithTwoFactorAsync(DateTimeOffset.UtcNow);
         var identity = ProviderIdentity.New();
-        Assert.Equal(new Dictionary<string, string> { ["linked"] = Untrusted }, await _browser.LinkAsync(user.AccessToken, Untrusted, identity));
+        await _browser.LinkProviderAsync(user.AccessToken, Untrusted, identity);
 
         var exchanged = await Client.ExchangeAsync(await _browser.SignInForCodeAsync(Untrusted, identity));
 
@@ -440,7 +489,7 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         Assert.Equal(["fed", "mfa", "otp"], jwt.GetPayloadValue<string[]>("amr").Order());
 
         var strong = ProviderIdentity.New();
-        Assert.Equal(new Dictionary<string, string> { ["linked"] = SatisfiesTwoFactor }, await _browser.LinkAsync(user.AccessToken, SatisfiesTwoFactor, strong));
+        await _browser.LinkProviderAsync(user.AccessToken, SatisfiesTwoFactor, strong);
         var tokens = await _browser.SignInForTokensAsync(SatisfiesTwoFactor, strong);
         var strongJwt = new JsonWebToken(tokens.GetProperty("accessToken").GetString());
         Assert.Equal(["fed", "mfa"], strongJwt.GetPayloadValue<string[]>("amr").Order());
@@ -501,8 +550,8 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         var (email, tokens) = await Client.RegisterAndLoginAsync();
         var token = tokens.GetProperty("accessToken").GetString()!;
         var identity = ProviderIdentity.New();
-        await _browser.LinkAsync(token, Untrusted, identity);
-        await _browser.LinkAsync(token, TrustedWithEmail, ProviderIdentity.New());
+        await _browser.LinkProviderAsync(token, Untrusted, identity);
+        await _browser.LinkProviderAsync(token, TrustedWithEmail, ProviderIdentity.New());
         var userId = await UserIdAsync(email);
         Assert.Equal(2L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM external_logins WHERE user_id = '{userId}'"));
 

@@ -44,14 +44,22 @@ public sealed class ExternalLoginsFeature : IApiFeature
             [BodyField.LookedUp("password", "not the password"), BodyField.Checked("returnUrl")],
             async (_, client) => new GoodRequest(LinkStartPath(Untrusted), await client.AccessTokenForNewUserAsync(),
                 new JsonObject { ["password"] = ApiClient.Password, ["returnUrl"] = ReturnUrl }, HttpStatusCode.OK))),
+        new("POST", LoginsPath, Anonymous: false, new RequestBody(
+            [BodyField.LookedUp("code", UnknownCode)],
+            async (factory, client) =>
+            {
+                var token = await client.AccessTokenForNewUserAsync();
+                using var browser = ExternalLoginBrowser.For(factory);
+                var fragment = await browser.LinkAsync(token, Untrusted, ProviderIdentity.New());
+                return new GoodRequest(LoginsPath, token, new JsonObject { ["code"] = fragment["link_code"] }, HttpStatusCode.Created);
+            })),
         new("DELETE", $"{LoginsPath}/{{provider}}", Anonymous: false, new RequestBody(
             [BodyField.LookedUp("password", "not the password")],
             async (factory, client) =>
             {
                 var token = await client.AccessTokenForNewUserAsync();
                 using var browser = ExternalLoginBrowser.For(factory);
-                var fragment = await browser.LinkAsync(token, Untrusted, ProviderIdentity.New());
-                Assert.Equal(Untrusted, fragment.GetValueOrDefault("linked"));
+                await browser.LinkProviderAsync(token, Untrusted, ProviderIdentity.New());
                 return new GoodRequest($"{LoginsPath}/{Untrusted}", token, new JsonObject { ["password"] = ApiClient.Password }, HttpStatusCode.NoContent);
             })),
     ];
