@@ -279,7 +279,6 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         "javascript:alert(1)//https://app.example.com/signed-in",
         "data:text/html,https://app.example.com/signed-in",
         "https://",
-        " https://app.example.com/signed-in",
         "");
 
     [Theory]

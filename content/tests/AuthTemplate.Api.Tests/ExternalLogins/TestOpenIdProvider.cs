@@ -110,7 +110,23 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
 
     private static RsaSecurityKey NewKey(string kid) => new(RSA.Create(2048)) { KeyId = kid };
 
+    /// <summary>
+    /// Started on a thread that carries none of its caller's async context: the first caller is often an
+    /// <c>ApiFactory</c> building the API's host, and WebApplicationFactory takes for the API's any host built within
+    /// that context.
+    /// </summary>
     private static TestOpenIdProvider Start()
+    {
+        Task<TestOpenIdProvider> started;
+        using (ExecutionContext.SuppressFlow())
+        {
+            started = Task.Run(StartHere);
+        }
+
+        return started.GetAwaiter().GetResult();
+    }
+
+    private static TestOpenIdProvider StartHere()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
@@ -227,7 +243,17 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
 
     private async Task<IResult> TokenAsync(HttpContext context)
     {
-        var form = await context.Request.ReadFormAsync();
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync();
+        }
+        catch (InvalidDataException)
+        {
+            // ASP.NET Core refuses a form with a NUL in it; a provider answers that as any malformed request.
+            return Results.Json(new JsonObject { ["error"] = "invalid_request" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
         string? Get(string name) => form[name].FirstOrDefault();
         var code = Get("code") ?? "";
         // A code is spent by its first use, whatever comes of it.
