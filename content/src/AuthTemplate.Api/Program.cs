@@ -6,6 +6,7 @@ using AuthTemplate.Api.Auth;
 using AuthTemplate.Api.Configuration;
 using AuthTemplate.Api.Data;
 using AuthTemplate.Api.Email;
+using AuthTemplate.Api.ExternalLogins;
 using AuthTemplate.Api.Health;
 using AuthTemplate.Api.Hosting;
 using AuthTemplate.Api.Passkeys;
@@ -48,6 +49,7 @@ builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
 builder.Services.AddTwoFactor();
 builder.Services.AddPasskeys();
+builder.Services.AddExternalLogins();
 #if (RefreshTokens)
 builder.Services.AddRefreshTokens();
 #endif
@@ -69,6 +71,7 @@ api.MapUserEndpoints();
 api.MapAccountEndpoints();
 api.MapTwoFactorEndpoints();
 api.MapPasskeyEndpoints();
+api.MapExternalLoginEndpoints();
 #if (RefreshTokens)
 api.MapRefreshTokenEndpoints();
 #endif
