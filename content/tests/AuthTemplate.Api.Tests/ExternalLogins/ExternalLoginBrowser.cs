@@ -73,9 +73,9 @@ public sealed class ExternalLoginBrowser(HttpClient api, TestOpenIdProvider prov
 
     public TestOpenIdProvider Provider { get; } = provider;
 
-    /// <summary>A browser on a test app, the provider being the run's shared one.</summary>
-    public static ExternalLoginBrowser For(WebApplicationFactory<Program> app) =>
-        new(app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }), TestOpenIdProvider.Shared);
+    /// <summary>A browser on a test app, signing in at <paramref name="provider"/> (the run's shared one unless given).</summary>
+    public static ExternalLoginBrowser For(WebApplicationFactory<Program> app, TestOpenIdProvider? provider = null) =>
+        new(app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }), provider ?? TestOpenIdProvider.Shared);
 
     /// <summary>
     /// A browser on a running API process on <paramref name="database"/>; browsers given the same cookies are one

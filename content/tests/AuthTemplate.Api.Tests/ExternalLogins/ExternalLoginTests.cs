@@ -544,6 +544,52 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
     }
 
     [Fact]
+    public async Task A_provider_that_rotates_its_signing_key_is_followed_at_the_first_token_under_the_new_one()
+    {
+        await using var provider = TestOpenIdProvider.StartNew();
+        const string clientId = "authtemplate-rotating-idp";
+        var secret = provider.ClientSecret(clientId);
+        TestRun.RememberSecret(secret);
+        await using var app = api.WithSettings(new Dictionary<string, string?>
+        {
+            ["ExternalLogin:Providers:rotating-idp:Authority"] = provider.Issuer,
+            ["ExternalLogin:Providers:rotating-idp:ClientId"] = clientId,
+            ["ExternalLogin:Providers:rotating-idp:ClientSecret"] = secret,
+        });
+        using var browser = ExternalLoginBrowser.For(app, provider);
+        // The first sign-in fetches the discovery document and the keys, which the app then keeps.
+        await browser.SignInForTokensAsync("rotating-idp", ProviderIdentity.New());
+
+        provider.RotateKey();
+
+        var identity = ProviderIdentity.New();
+        var callback = await browser.AuthorizeAsync(await browser.BeginAsync("rotating-idp"), identity);
+        var fragment = ExternalLoginBrowser.Fragment(await browser.CallbackAsync(callback));
+        Assert.Equal("issued", provider.TokenOutcome(ExternalLoginBrowser.QueryValue(callback, "code")));
+        Assert.True(fragment.ContainsKey("code"), $"The sign-in after the rotation ended with #{string.Join('&', fragment.Select(pair => $"{pair.Key}={pair.Value}"))}");
+        await browser.Api.ExchangeForTokensAsync(fragment["code"]);
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_given_to_link_or_unlink_throttle_the_account()
+    {
+        await using var limited = api.WithSettings(new Dictionary<string, string?> { ["Auth:MaxFailedLoginsPerEmail"] = "3" });
+        using var browser = ExternalLoginBrowser.For(limited);
+        var token = await browser.Api.AccessTokenForNewUserAsync();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await AssertRefusedFieldAsync(attempt % 2 == 0
+                ? await browser.Api.StartLinkAsync(token, Untrusted, "not the password")
+                : await browser.Api.UnlinkAsync(token, Untrusted, "not the password"), "password");
+        }
+
+        var refused = await browser.Api.StartLinkAsync(token, Untrusted);
+        await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.InRange(refused.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15));
+        await (await browser.Api.UnlinkAsync(token, Untrusted)).AssertProblemAsync(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
     public async Task Deleting_the_account_deletes_its_links()
     {
         var (email, tokens) = await Client.RegisterAndLoginAsync();

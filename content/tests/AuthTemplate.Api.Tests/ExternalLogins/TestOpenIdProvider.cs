@@ -33,6 +33,9 @@ public enum IdTokenFlaw
     /// <summary>Signed by a key the provider does not publish, under the published key's kid.</summary>
     ForeignKey,
 
+    /// <summary>Another audience beside the client, and no <c>azp</c> naming the client.</summary>
+    ExtraAudience,
+
     /// <summary>A good token whose payload was changed after signing (another email), the signature kept.</summary>
     TamperedPayload,
 
@@ -69,11 +72,11 @@ public sealed record ProviderIdentity(string Subject, string? Email)
 /// </summary>
 public sealed class TestOpenIdProvider : IAsyncDisposable
 {
-    private static readonly Lazy<TestOpenIdProvider> SharedInstance = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<TestOpenIdProvider> SharedInstance = new(StartNew, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly WebApplication _app;
-    private readonly RsaSecurityKey _key = NewKey("provider-key-1");
-    private readonly RsaSecurityKey _foreignKey = NewKey("provider-key-1");
+    private readonly RSA _foreignKey = RSA.Create(2048);
+    private RsaSecurityKey _key = NewKey($"provider-key-{Guid.NewGuid():N}");
     private readonly ConcurrentDictionary<string, string> _clientSecrets = new();
     private readonly ConcurrentDictionary<string, ProviderIdentity> _identities = new();
     private readonly ConcurrentDictionary<string, Authorization> _codes = new();
@@ -111,11 +114,22 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
     private static RsaSecurityKey NewKey(string kid) => new(RSA.Create(2048)) { KeyId = kid };
 
     /// <summary>
-    /// Started on a thread that carries none of its caller's async context: the first caller is often an
-    /// <c>ApiFactory</c> building the API's host, and WebApplicationFactory takes for the API's any host built within
-    /// that context.
+    /// Signs from now on with a new key under a new kid, and publishes only that one, as a provider that rotated its
+    /// key and retired the old one.
     /// </summary>
-    private static TestOpenIdProvider Start()
+    public void RotateKey()
+    {
+        var old = _key;
+        _key = NewKey($"provider-key-{Guid.NewGuid():N}");
+        old.Rsa.Dispose();
+    }
+
+    /// <summary>
+    /// A provider of a test's own (<see cref="Shared"/> is the run's), disposed by the test. Started on a thread that
+    /// carries none of its caller's async context: the first caller is often an <c>ApiFactory</c> building the API's
+    /// host, and WebApplicationFactory takes for the API's any host built within that context.
+    /// </summary>
+    public static TestOpenIdProvider StartNew()
     {
         Task<TestOpenIdProvider> started;
         using (ExecutionContext.SuppressFlow())
@@ -159,7 +173,8 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
 
     private IResult Jwks()
     {
-        var parameters = _key.Rsa.ExportParameters(includePrivateParameters: false);
+        var key = _key;
+        var parameters = key.Rsa.ExportParameters(includePrivateParameters: false);
         return Results.Json(new JsonObject
         {
             ["keys"] = new JsonArray(new JsonObject
@@ -167,7 +182,7 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
                 ["kty"] = "RSA",
                 ["use"] = "sig",
                 ["alg"] = "RS256",
-                ["kid"] = _key.KeyId,
+                ["kid"] = key.KeyId,
                 ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
                 ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
             }),
@@ -360,7 +375,12 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         var payload = new JsonObject
         {
             ["iss"] = identity.Flaw == IdTokenFlaw.WrongIssuer ? "https://evil.test" : Issuer,
-            ["aud"] = identity.Flaw == IdTokenFlaw.WrongAudience ? "another-client" : authorization.ClientId,
+            ["aud"] = identity.Flaw switch
+            {
+                IdTokenFlaw.WrongAudience => "another-client",
+                IdTokenFlaw.ExtraAudience => new JsonArray(authorization.ClientId, "another-client"),
+                _ => authorization.ClientId,
+            },
             ["sub"] = identity.Subject,
             ["iat"] = issuedAt.ToUnixTimeSeconds(),
             ["exp"] = expires.ToUnixTimeSeconds(),
@@ -390,7 +410,12 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
             return $"{Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""")}.{Base64UrlEncoder.Encode(payload.ToJsonString())}.";
         }
 
-        var key = identity.Flaw == IdTokenFlaw.ForeignKey ? _foreignKey : _key;
+        var key = _key;
+        if (identity.Flaw == IdTokenFlaw.ForeignKey)
+        {
+            key = new RsaSecurityKey(_foreignKey) { KeyId = key.KeyId };
+        }
+
         var token = _tokens.CreateToken(payload.ToJsonString(), new SigningCredentials(key, SecurityAlgorithms.RsaSha256));
         if (identity.Flaw == IdTokenFlaw.TamperedPayload)
         {
@@ -415,6 +440,6 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _key.Rsa.Dispose();
-        _foreignKey.Rsa.Dispose();
+        _foreignKey.Dispose();
     }
 }
