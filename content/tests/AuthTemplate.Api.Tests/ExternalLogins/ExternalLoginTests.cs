@@ -517,6 +517,11 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         Assert.Equal(new Dictionary<string, string> { ["error"] = "sign_in_failed" }, await _browser.SignInAsync(Untrusted, identity));
 
         await api.Database.ExecuteAsync($"UPDATE users SET is_active = true WHERE id = '{userId}'");
+        // Deactivated between the callback and the exchange: the code is worth nothing.
+        var code = await _browser.SignInForCodeAsync(Untrusted, identity);
+        await api.Database.ExecuteAsync($"UPDATE users SET is_active = false WHERE id = '{userId}'");
+        await (await Client.ExchangeAsync(code)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await api.Database.ExecuteAsync($"UPDATE users SET is_active = true WHERE id = '{userId}'");
         await _browser.SignInForTokensAsync(Untrusted, identity);
     }
 
@@ -547,15 +552,7 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
     public async Task A_provider_that_rotates_its_signing_key_is_followed_at_the_first_token_under_the_new_one()
     {
         await using var provider = TestOpenIdProvider.StartNew();
-        const string clientId = "authtemplate-rotating-idp";
-        var secret = provider.ClientSecret(clientId);
-        TestRun.RememberSecret(secret);
-        await using var app = api.WithSettings(new Dictionary<string, string?>
-        {
-            ["ExternalLogin:Providers:rotating-idp:Authority"] = provider.Issuer,
-            ["ExternalLogin:Providers:rotating-idp:ClientId"] = clientId,
-            ["ExternalLogin:Providers:rotating-idp:ClientSecret"] = secret,
-        });
+        await using var app = api.WithSettings(ProviderSettings(provider, "rotating-idp", confidential: true));
         using var browser = ExternalLoginBrowser.For(app, provider);
         // The first sign-in fetches the discovery document and the keys, which the app then keeps.
         await browser.SignInForTokensAsync("rotating-idp", ProviderIdentity.New());
@@ -568,6 +565,47 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         Assert.Equal("issued", provider.TokenOutcome(ExternalLoginBrowser.QueryValue(callback, "code")));
         Assert.True(fragment.ContainsKey("code"), $"The sign-in after the rotation ended with #{string.Join('&', fragment.Select(pair => $"{pair.Key}={pair.Value}"))}");
         await browser.Api.ExchangeForTokensAsync(fragment["code"]);
+    }
+
+    [Fact]
+    public async Task The_client_secret_goes_by_http_basic_unless_the_provider_offers_only_post_and_a_public_client_sends_none()
+    {
+        var basic = await _browser.AuthorizeAsync(await _browser.BeginAsync(Untrusted), ProviderIdentity.New());
+        Assert.True(ExternalLoginBrowser.Fragment(await _browser.CallbackAsync(basic)).ContainsKey("code"));
+        Assert.Equal("client_secret_basic", _browser.Provider.ClientAuthentication(ExternalLoginBrowser.QueryValue(basic, "code")));
+
+        await using var postOnly = TestOpenIdProvider.StartNew(postOnly: true);
+        var settings = ProviderSettings(postOnly, "post-idp", confidential: true);
+        foreach (var (key, value) in ProviderSettings(postOnly, "public-idp", confidential: false))
+        {
+            settings[key] = value;
+        }
+
+        await using var app = api.WithSettings(settings);
+        using var browser = ExternalLoginBrowser.For(app, postOnly);
+        foreach (var (provider, method) in new[] { ("post-idp", "client_secret_post"), ("public-idp", "none") })
+        {
+            var callback = await browser.AuthorizeAsync(await browser.BeginAsync(provider), ProviderIdentity.New());
+            var fragment = ExternalLoginBrowser.Fragment(await browser.CallbackAsync(callback));
+            Assert.Equal(method, postOnly.ClientAuthentication(ExternalLoginBrowser.QueryValue(callback, "code")));
+            Assert.True(fragment.ContainsKey("code"), $"{provider}: #{string.Join('&', fragment.Select(pair => $"{pair.Key}={pair.Value}"))}");
+            await browser.Api.ExchangeForTokensAsync(fragment["code"]);
+        }
+    }
+
+    [Fact]
+    public async Task The_configured_scopes_are_asked_for_with_openid_always_and_once()
+    {
+        await using var app = api.WithSettings(new Dictionary<string, string?>
+        {
+            [$"ExternalLogin:Providers:{Untrusted}:Scopes:0"] = "email",
+            [$"ExternalLogin:Providers:{Untrusted}:Scopes:1"] = "openid",
+        });
+        using var browser = ExternalLoginBrowser.For(app);
+
+        var authorization = await browser.BeginAsync(Untrusted);
+
+        Assert.Equal("openid email", QueryHelpers.ParseQuery(authorization.Query)["scope"].ToString());
     }
 
     [Fact]
@@ -597,15 +635,50 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         var identity = ProviderIdentity.New();
         await _browser.LinkProviderAsync(token, Untrusted, identity);
         await _browser.LinkProviderAsync(token, TrustedWithEmail, ProviderIdentity.New());
+        // A link waiting at the provider, and one waiting for its confirmation.
+        await _browser.BeginLinkAsync(token, SatisfiesTwoFactor);
+        Assert.True((await _browser.LinkAsync(token, SatisfiesTwoFactor, ProviderIdentity.New())).ContainsKey("link_code"));
         var userId = await UserIdAsync(email);
         Assert.Equal(2L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM external_logins WHERE user_id = '{userId}'"));
+        Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM external_login_flows WHERE user_id = '{userId}'"));
+        Assert.Equal(1L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM external_login_codes WHERE user_id = '{userId}'"));
 
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAccountAsync(token)).StatusCode);
 
-        Assert.Equal(0L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM external_logins WHERE user_id = '{userId}'"));
+        foreach (var table in new[] { "external_logins", "external_login_flows", "external_login_codes" })
+        {
+            Assert.Equal(0L, await api.Database.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE user_id = '{userId}'"));
+        }
+
         // The identity is free again: it makes a new account of its own.
         await _browser.SignInForTokensAsync(Untrusted, identity);
         Assert.Equal(1L, await UsersWithAsync(identity.Email!));
+    }
+
+    /// <summary>
+    /// The settings of one more provider, <paramref name="name"/>, at a provider of the test's own: a confidential client
+    /// (with its secret) or a public one.
+    /// </summary>
+    private static Dictionary<string, string?> ProviderSettings(TestOpenIdProvider provider, string name, bool confidential)
+    {
+        var clientId = $"authtemplate-{name}";
+        var settings = new Dictionary<string, string?>
+        {
+            [$"ExternalLogin:Providers:{name}:Authority"] = provider.Issuer,
+            [$"ExternalLogin:Providers:{name}:ClientId"] = clientId,
+        };
+        if (confidential)
+        {
+            var secret = provider.ClientSecret(clientId);
+            TestRun.RememberSecret(secret);
+            settings[$"ExternalLogin:Providers:{name}:ClientSecret"] = secret;
+        }
+        else
+        {
+            provider.RegisterPublicClient(clientId);
+        }
+
+        return settings;
     }
 
     private static async Task AssertRefusedFieldAsync(HttpResponseMessage response, string field)

@@ -72,12 +72,14 @@ public sealed record ProviderIdentity(string Subject, string? Email)
 /// </summary>
 public sealed class TestOpenIdProvider : IAsyncDisposable
 {
-    private static readonly Lazy<TestOpenIdProvider> SharedInstance = new(StartNew, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<TestOpenIdProvider> SharedInstance = new(() => StartNew(), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly WebApplication _app;
     private readonly RSA _foreignKey = RSA.Create(2048);
     private RsaSecurityKey _key = NewKey($"provider-key-{Guid.NewGuid():N}");
     private readonly ConcurrentDictionary<string, string> _clientSecrets = new();
+    private readonly ConcurrentDictionary<string, bool> _publicClients = new();
+    private readonly ConcurrentDictionary<string, string> _clientAuthentications = new();
     private readonly ConcurrentDictionary<string, ProviderIdentity> _identities = new();
     private readonly ConcurrentDictionary<string, Authorization> _codes = new();
     private readonly ConcurrentDictionary<string, string> _outcomes = new();
@@ -86,7 +88,10 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
     /// <summary>What the authorization endpoint remembers of a request, for the token request that redeems its code.</summary>
     private sealed record Authorization(string ClientId, string RedirectUri, string CodeChallenge, string? Nonce, ProviderIdentity Identity);
 
-    private TestOpenIdProvider(WebApplication app) => _app = app;
+    /// <summary>Whether the discovery document offers only <c>client_secret_post</c>, and the token endpoint takes nothing else.</summary>
+    private readonly bool _postOnly;
+
+    private TestOpenIdProvider(WebApplication app, bool postOnly) => (_app, _postOnly) = (app, postOnly);
 
     /// <summary>The provider of the whole test run, started at first use.</summary>
     public static TestOpenIdProvider Shared => SharedInstance.Value;
@@ -96,6 +101,12 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
 
     /// <summary>The client secret of <paramref name="clientId"/>, made at random at first use; the token endpoint takes only it.</summary>
     public string ClientSecret(string clientId) => _clientSecrets.GetOrAdd(clientId, _ => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)));
+
+    /// <summary>Registers a public client: no secret, its code redeemed with PKCE alone.</summary>
+    public void RegisterPublicClient(string clientId) => _publicClients[clientId] = true;
+
+    /// <summary>How the client authenticated when it redeemed <paramref name="code"/>: <c>client_secret_basic</c>, <c>client_secret_post</c> or <c>none</c>.</summary>
+    public string? ClientAuthentication(string code) => _clientAuthentications.TryGetValue(code, out var method) ? method : null;
 
     /// <summary>Registers the identity the next authorization requests with the returned key as <c>login_hint</c> sign in.</summary>
     public string Hint(ProviderIdentity identity)
@@ -129,24 +140,24 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
     /// carries none of its caller's async context: the first caller is often an <c>ApiFactory</c> building the API's
     /// host, and WebApplicationFactory takes for the API's any host built within that context.
     /// </summary>
-    public static TestOpenIdProvider StartNew()
+    public static TestOpenIdProvider StartNew(bool postOnly = false)
     {
         Task<TestOpenIdProvider> started;
         using (ExecutionContext.SuppressFlow())
         {
-            started = Task.Run(StartHere);
+            started = Task.Run(() => StartHere(postOnly));
         }
 
         return started.GetAwaiter().GetResult();
     }
 
-    private static TestOpenIdProvider StartHere()
+    private static TestOpenIdProvider StartHere(bool postOnly)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        var provider = new TestOpenIdProvider(app);
+        var provider = new TestOpenIdProvider(app, postOnly);
         app.MapGet("/.well-known/openid-configuration", provider.Discovery);
         app.MapGet("/jwks", provider.Jwks);
         app.MapGet("/authorize", provider.Authorize);
@@ -168,7 +179,7 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
         ["scopes_supported"] = new JsonArray("openid", "email", "profile"),
         ["code_challenge_methods_supported"] = new JsonArray("S256"),
-        ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_basic", "client_secret_post"),
+        ["token_endpoint_auth_methods_supported"] = _postOnly ? new JsonArray("client_secret_post", "none") : new JsonArray("client_secret_basic", "client_secret_post", "none"),
     });
 
     private IResult Jwks()
@@ -199,7 +210,7 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         var redirectUri = Get("redirect_uri");
         var state = Get("state");
         var problems = new List<string>();
-        if (Get("client_id") is not { } clientId || !_clientSecrets.ContainsKey(clientId))
+        if (Get("client_id") is not { } clientId || !(_clientSecrets.ContainsKey(clientId) || _publicClients.ContainsKey(clientId)))
         {
             problems.Add("unknown client_id");
             clientId = "";
@@ -282,10 +293,12 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
             return Refuse(code, "unsupported_grant_type", "grant_type is not authorization_code");
         }
 
-        if (ClientOf(context.Request, form) is not { } clientId)
+        if (ClientOf(context.Request, form) is not var (clientId, method))
         {
             return Refuse(code, "invalid_client", "client authentication failed", HttpStatusCode.Unauthorized);
         }
+
+        _clientAuthentications[code] = method;
 
         if (clientId != authorization.ClientId)
         {
@@ -325,13 +338,24 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         });
     }
 
-    /// <summary>The client the request authenticates as, with HTTP Basic (RFC 6749 2.3.1: each part form-encoded) or in the form; null if neither holds its secret.</summary>
-    private string? ClientOf(HttpRequest request, IFormCollection form)
+    /// <summary>
+    /// The client the request authenticates as, and how: with HTTP Basic (RFC 6749 2.3.1: each part form-encoded), in
+    /// the form, or (a public client) by its id alone; null if it does not hold its secret, or uses a method this
+    /// provider does not offer.
+    /// </summary>
+    private (string Id, string Method)? ClientOf(HttpRequest request, IFormCollection form)
     {
         string? id, secret;
+        string method;
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
+            if (_postOnly)
+            {
+                return null;
+            }
+
+            method = "client_secret_basic";
             string decoded;
             try
             {
@@ -353,11 +377,17 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         else
         {
             (id, secret) = (form["client_id"].FirstOrDefault(), form["client_secret"].FirstOrDefault());
+            method = secret is null ? "none" : "client_secret_post";
+        }
+
+        if (id is not null && secret is null && _publicClients.ContainsKey(id))
+        {
+            return (id, method);
         }
 
         return id is not null && secret is not null && _clientSecrets.TryGetValue(id, out var expected)
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(expected))
-            ? id
+            ? (id, method)
             : null;
     }
 
