@@ -231,6 +231,61 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_callbacks_of_one_flow_and_exchanges_of_one_code_succeed_once()
+    {
+        var callback = await _browser.AuthorizeAsync(await _browser.BeginAsync(Untrusted), ProviderIdentity.New());
+
+        var callbacks = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _browser.CallbackAsync(callback)));
+
+        Assert.Equal(1, callbacks.Count(response => response.StatusCode == HttpStatusCode.Found));
+        Assert.Equal(3, callbacks.Count(response => response.StatusCode == HttpStatusCode.BadRequest));
+        var code = ExternalLoginBrowser.Fragment(callbacks.Single(response => response.StatusCode == HttpStatusCode.Found))["code"];
+        var exchanges = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Client.ExchangeAsync(code)));
+        Assert.Equal(1, exchanges.Count(response => response.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(3, exchanges.Count(response => response.StatusCode == HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
+    public async Task Concurrent_first_sign_ins_of_one_identity_make_one_account()
+    {
+        var identity = ProviderIdentity.New();
+        var callbacks = new List<Uri>();
+        for (var flow = 0; flow < 4; flow++)
+        {
+            callbacks.Add(await _browser.AuthorizeAsync(await _browser.BeginAsync(Untrusted), identity));
+        }
+
+        var fragments = (await Task.WhenAll(callbacks.Select(_browser.CallbackAsync))).Select(response => ExternalLoginBrowser.Fragment(response)).ToList();
+
+        // A flow that lost the race is refused (it saw the account the winner made, or hit its link), never a second account.
+        Assert.All(fragments, fragment => Assert.True(
+            fragment.ContainsKey("code") || fragment.GetValueOrDefault("error") is "already_linked" or "link_required", string.Join('&', fragment)));
+        Assert.Contains(fragments, fragment => fragment.ContainsKey("code"));
+        Assert.Equal(1L, await UsersWithAsync(identity.Email!));
+        Assert.Equal(1L, await LinksOfSubjectAsync(identity.Subject));
+        var userId = (await UserIdAsync(identity.Email!)).ToString();
+        foreach (var fragment in fragments.Where(fragment => fragment.ContainsKey("code")))
+        {
+            Assert.Equal(userId, new JsonWebToken((await Client.ExchangeForTokensAsync(fragment["code"])).GetProperty("accessToken").GetString()).Subject);
+        }
+    }
+
+    [Theory]
+    [InlineData("no address", "not-an-address")]
+    [InlineData("a subject of 256 characters", null)]
+    public async Task A_first_sign_in_with_an_identity_the_api_cannot_keep_makes_nothing(string what, string? email)
+    {
+        var identity = email is null
+            ? ProviderIdentity.New() with { Subject = new string('s', 256) }
+            : ProviderIdentity.New() with { Email = email };
+
+        var fragment = await _browser.SignInAsync(Untrusted, identity);
+
+        Assert.True(fragment.ContainsKey("error") && fragment.Count == 1, $"{what}: #{string.Join('&', fragment)}");
+        Assert.Equal(0L, await UsersWithAsync(identity.Email!));
+    }
+
+    [Fact]
     public async Task A_one_time_code_is_refused_used_expired_or_unknown_with_one_answer()
     {
         var used = await _browser.SignInForCodeAsync(Untrusted, ProviderIdentity.New());
