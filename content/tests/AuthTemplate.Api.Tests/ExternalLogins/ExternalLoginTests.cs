@@ -430,6 +430,24 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
     }
 
     [Fact]
+    public async Task Two_users_linking_one_identity_at_once_one_wins_and_the_others_code_is_spent()
+    {
+        var first = await Client.AccessTokenForNewUserAsync();
+        var second = await Client.AccessTokenForNewUserAsync();
+        var identity = ProviderIdentity.New();
+        var firstCode = (await _browser.LinkAsync(first, Untrusted, identity))["link_code"];
+        var secondCode = (await _browser.LinkAsync(second, Untrusted, identity))["link_code"];
+
+        Assert.Equal(HttpStatusCode.Created, (await Client.ConfirmLinkAsync(first, firstCode)).StatusCode);
+        await (await Client.ConfirmLinkAsync(second, secondCode)).AssertProblemAsync(HttpStatusCode.Conflict);
+
+        // Spent by its first use, whatever came of it.
+        await AssertRefusedFieldAsync(await Client.ConfirmLinkAsync(second, secondCode), "code");
+        Assert.Empty(await Client.LinkedProvidersAsync(second));
+        Assert.Equal(1L, await LinksOfSubjectAsync(identity.Subject));
+    }
+
+    [Fact]
     public async Task A_sign_in_returns_only_to_the_browser_that_began_it()
     {
         var identity = ProviderIdentity.New();
