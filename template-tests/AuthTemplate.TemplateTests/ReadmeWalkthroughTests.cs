@@ -273,8 +273,9 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
 
                 if (!chromium.Page.Url.StartsWith(landing, StringComparison.Ordinal))
                 {
-                    var shown = await chromium.Page.InnerTextAsync("body");
-                    Assert.Fail(Detail($"{function} should end on {landing}...; the browser is on {chromium.Page.Url}, which shows: {shown}"));
+                    // The test page shows nothing; the API's or the provider's refusal shows why.
+                    var shown = (await chromium.Page.InnerTextAsync("body")).Trim();
+                    Assert.Fail(Detail($"{function} should end on {landing}...; the browser is on {chromium.Page.Url}{(shown.Length > 0 ? $", which shows: {shown}" : ".")}"));
                 }
             }
 
