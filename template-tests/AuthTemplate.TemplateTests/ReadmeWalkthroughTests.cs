@@ -251,7 +251,8 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
                     throw new XunitException(Detail($"The page's {function} did not finish: {exception.Message}"));
                 }
 
-                var result = JsonDocument.Parse(answer).RootElement;
+                // An element of its own (no document to dispose of), read after the page is gone.
+                var result = JsonSerializer.Deserialize<JsonElement>(answer);
                 if (result.TryGetProperty("error", out var error) && result.TryGetProperty("stack", out var stack))
                     Assert.Fail(Detail($"The README's external sign-in JavaScript failed at {result.GetProperty("step")}: {error}\n{stack}"));
                 return result;
