@@ -34,6 +34,11 @@ public sealed class HeadlessChromium : IAsyncDisposable
         page.PageError += (_, error) => log.Enqueue($"page error: {error}");
         page.RequestFailed += (_, request) => log.Enqueue($"request failed: {request.Method} {request.Url}: {request.Failure}");
         page.Response += (_, response) => log.Enqueue($"{response.Request.Method} {response.Url} -> {response.Status}");
+        page.FrameNavigated += (_, frame) =>
+        {
+            if (frame == page.MainFrame)
+                log.Enqueue($"navigated to {frame.Url}");
+        };
     }
 
     public IPage Page { get; }

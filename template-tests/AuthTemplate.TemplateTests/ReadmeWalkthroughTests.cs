@@ -19,7 +19,10 @@ namespace AuthTemplate.TemplateTests;
 /// log in, read the user; forgot the password, read the reset email, reset. Then "Two-factor sign-in" as written:
 /// setup, a code from <c>oathtool</c>, enable, and a login through its second step. Then "Passkeys": its JavaScript,
 /// as written, in a page of another origin in headless Chromium with a virtual authenticator, adds a passkey to the
-/// signed-in user and signs in with it.
+/// signed-in user and signs in with it. Then "External sign-in": its JavaScript, as written, in the same page, against
+/// a small OpenID provider of the test's own (<see cref="TestOpenIdProvider"/>): the browser goes from the page to the
+/// API, the provider and back, and the page exchanges the code for tokens of a new account; then the walkthrough's
+/// user links the provider to its account.
 /// </summary>
 [Collection(ConventionalPostgres.CollectionName)]
 public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres, ITestOutputHelper output)
@@ -27,6 +30,10 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
     const string Section = "## Run it in five minutes";
     const string TwoFactorSection = "## Two-factor sign-in";
     const string PasskeysSection = "## Passkeys";
+    const string ExternalSignInSection = "## External sign-in";
+    // The provider's name in the API's settings and URLs, and what the front end shows.
+    const string Provider = "test";
+    const string ProviderDisplayName = "Walkthrough SSO";
     // The password the walkthrough's reset set and its two-factor flow uses.
     const string Password = "an even better passphrase";
     static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
@@ -47,6 +54,8 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
         Assert.True(twoFactor.Count == 1, $"[{variant.Scenario}] README.md's \"{TwoFactorSection}\" should have one bash block (the whole flow); it has {twoFactor.Count}.");
         var passkeyScripts = CodeBlocks(SectionText(generated.Files.ReadText("README.md"), PasskeysSection), "js");
         Assert.True(passkeyScripts.Count == 1, $"[{variant.Scenario}] README.md's \"{PasskeysSection}\" should have one js block (the browser side); it has {passkeyScripts.Count}.");
+        var externalScripts = CodeBlocks(SectionText(generated.Files.ReadText("README.md"), ExternalSignInSection), "js");
+        Assert.True(externalScripts.Count == 1, $"[{variant.Scenario}] README.md's \"{ExternalSignInSection}\" should have one js block (the browser side); it has {externalScripts.Count}.");
         var baseUrl = BaseUrl().Match(walks[0]) is { Success: true } url
             ? $"http://{url.Groups["host"].Value}"
             : throw new InvalidOperationException("The walkthrough's curl commands name no localhost:PORT.");
@@ -71,11 +80,19 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
 
         await TemplateRun.Current.InPipelineSlotAsync($"{variant.Scenario}: README walkthrough", async () =>
         {
-            // Started first, so that the API is started knowing the page's origin, on a port already bound.
-            await using var page = await TestPageServer.StartAsync(PasskeyPage(passkeyScripts[0]));
+            // Started first, so that the API is started knowing the page's origin and the provider, on ports already bound.
+            await using var page = await TestPageServer.StartAsync(TestPage(passkeyScripts[0], externalScripts[0]), "/signed-in", "/account");
             environment["Passkeys__Origins__0"] = page.Origin;
             environment["Cors__AllowedOrigins__0"] = page.Origin;
-            output.WriteLine($"The passkey test page is served at {page.Origin}/ (Passkeys__Origins__0, Cors__AllowedOrigins__0).");
+            output.WriteLine($"The test page is served at {page.Origin}/, /signed-in and /account (Passkeys__Origins__0, Cors__AllowedOrigins__0).");
+            // The redirect URI the README says to register: Development's Jwt:Issuer is the walkthrough's base URL.
+            await using var provider = await TestOpenIdProvider.StartAsync($"{baseUrl}/api/v1/auth/external/{Provider}/callback");
+            environment["ExternalLogin__AllowedReturnUrls__0"] = page.Origin + "/";
+            environment[$"ExternalLogin__Providers__{Provider}__DisplayName"] = ProviderDisplayName;
+            environment[$"ExternalLogin__Providers__{Provider}__Authority"] = provider.Authority;
+            environment[$"ExternalLogin__Providers__{Provider}__ClientId"] = TestOpenIdProvider.ClientId;
+            environment[$"ExternalLogin__Providers__{Provider}__ClientSecret"] = provider.ClientSecret;
+            output.WriteLine($"The OpenID provider \"{Provider}\" is {provider.Authority}, its redirect URI {provider.RedirectUri}.");
 
             async Task<CommandResult> Bash(string what, string script)
             {
@@ -114,6 +131,7 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
 
                 var accessToken = AccessToken().Matches(signedIn.StandardOutput)[^1].Groups["token"].Value;
                 await PasskeyInChromiumAsync(variant, http, page, accessToken, serverLog);
+                await ExternalSignInInChromiumAsync(variant, http, page, provider, accessToken, serverLog);
             }
             finally
             {
@@ -201,16 +219,142 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
     }
 
     /// <summary>
-    /// The test page: the README's script as written, and the few lines that call it the way a front end would and
+    /// The README's external sign-in JavaScript, in the test page, against <see cref="TestOpenIdProvider"/>: the page
+    /// lists the providers, <c>signInWith</c> sends the browser to the API's start, the provider and the API's
+    /// callback, which lands it on <c>/signed-in#code=...</c>, where <c>finishSignIn</c> exchanges the code for the tokens
+    /// of a new account (the provider's verified address, no second factor asked). Then the walkthrough's user, signed
+    /// in, links the provider with <c>linkProvider</c> and <c>finishLink</c> on <c>/account</c>. Checked from outside
+    /// the page: the new tokens read the provider's user, confirmed, with <c>amr</c> <c>["fed"]</c>, and each account
+    /// lists its link.
+    /// </summary>
+    async Task ExternalSignInInChromiumAsync(Variant variant, HttpClient http, TestPageServer page, TestOpenIdProvider provider, string accessToken, OutputTail serverLog)
+    {
+        var api = http.BaseAddress!.ToString().TrimEnd('/');
+        var started = Stopwatch.StartNew();
+        try
+        {
+            await using var chromium = await HeadlessChromium.LaunchAsync();
+            output.WriteLine($"Chromium started in {started.Elapsed.TotalSeconds:F1} s.");
+            string Detail(string headline) =>
+                $"[{variant.Scenario}] {headline}\nWhat the page did:\n{chromium.Log}\nWhat the provider did:\n{provider.Log}\nThe API's last output:\n{serverLog}";
+
+            // Runs one of the page's functions; its JSON answer, or a failure that says which README function threw.
+            async Task<JsonElement> Call(string function, params string[] arguments)
+            {
+                string answer;
+                try
+                {
+                    answer = await chromium.Page.EvaluateAsync<string>($"(arguments) => {function}(...arguments)", arguments).WaitAsync(StepTimeout);
+                }
+                catch (Exception exception) when (exception is System.TimeoutException or PlaywrightException)
+                {
+                    throw new XunitException(Detail($"The page's {function} did not finish: {exception.Message}"));
+                }
+
+                // An element of its own (no document to dispose of), read after the page is gone.
+                var result = JsonSerializer.Deserialize<JsonElement>(answer);
+                if (result.TryGetProperty("error", out var error) && result.TryGetProperty("stack", out var stack))
+                    Assert.Fail(Detail($"The README's external sign-in JavaScript failed at {result.GetProperty("step")}: {error}\n{stack}"));
+                return result;
+            }
+
+            // Runs a README function that sends the browser away, then waits until the page it comes back to has loaded.
+            async Task NavigateWith(string function, string landing, params string[] arguments)
+            {
+                var from = chromium.Page.Url;
+                try
+                {
+                    await chromium.Page.EvaluateAsync($"(arguments) => {{ {function}(...arguments); }}", arguments);
+                    await chromium.Page.WaitForURLAsync(url => url != from);
+                }
+                catch (PlaywrightException exception)
+                {
+                    throw new XunitException(Detail($"{function} did not take the browser anywhere: {exception.Message}"));
+                }
+
+                if (!chromium.Page.Url.StartsWith(landing, StringComparison.Ordinal))
+                {
+                    // The test page shows nothing; the API's or the provider's refusal shows why.
+                    var shown = (await chromium.Page.InnerTextAsync("body")).Trim();
+                    Assert.Fail(Detail($"{function} should end on {landing}...; the browser is on {chromium.Page.Url}{(shown.Length > 0 ? $", which shows: {shown}" : ".")}"));
+                }
+            }
+
+            await chromium.Page.GotoAsync(page.Origin + "/");
+            var listed = await Call("externalProviders", api);
+            Assert.True(listed.GetProperty("providers").EnumerateArray().Any(item =>
+                    item.GetProperty("name").GetString() == Provider && item.GetProperty("displayName").GetString() == ProviderDisplayName),
+                Detail($"listProviders should list {{name: \"{Provider}\", displayName: \"{ProviderDisplayName}\"}}; it gave {listed.GetProperty("providers")}."));
+
+            var identity = new TestIdentity(Guid.NewGuid().ToString("N"), $"sso-{Guid.NewGuid().ToString("N")[..8]}@provider.example");
+            provider.Identity = identity;
+            await NavigateWith("signInWith", $"{page.Origin}/signed-in#code=", api, Provider);
+            var signedIn = await Call("externalFinishSignIn", api);
+            Assert.True(signedIn.GetProperty("address").GetString() == $"{page.Origin}/signed-in",
+                Detail($"finishSignIn should take the code out of the address bar; the page is at {signedIn.GetProperty("address")}."));
+            var tokens = signedIn.GetProperty("tokens");
+            var externalToken = tokens.GetProperty("accessToken").GetString()!;
+            output.WriteLine($"The page signed in through the provider as {identity.Email} in {started.Elapsed.TotalSeconds:F1} s.");
+
+            var methods = AuthenticationMethods(externalToken);
+            Assert.True(methods is ["fed"], Detail($"An external sign-in's access token should say amr [\"fed\"]; it says [{string.Join(", ", methods)}]."));
+            var (meStatus, meBody) = await GetAsync(http, "/api/v1/users/me", externalToken);
+            Assert.True(meStatus == HttpStatusCode.OK, Detail($"GET /api/v1/users/me with the external sign-in's token answered {(int)meStatus}: {meBody}"));
+            using (var me = JsonDocument.Parse(meBody))
+            {
+                Assert.True(me.RootElement.GetProperty("email").GetString() == identity.Email && me.RootElement.GetProperty("emailConfirmed").GetBoolean(),
+                    Detail($"The external sign-in should make an account for the provider's verified address {identity.Email}, confirmed; GET /api/v1/users/me answered {meBody}"));
+            }
+
+            await AssertLinkedAsync(externalToken, "the account the sign-in made");
+
+            // The walkthrough's user has a password and two-factor sign-in: linking asks for the password again.
+            provider.Identity = new TestIdentity(Guid.NewGuid().ToString("N"), "alice@example.com");
+            await chromium.Page.GotoAsync(page.Origin + "/account");
+            await NavigateWith("externalLinkProvider", $"{page.Origin}/account#link_code=", api, accessToken, Provider, Password);
+            var linked = await Call("externalFinishLink", api, accessToken);
+            Assert.True(linked.GetProperty("link") is { ValueKind: JsonValueKind.Object } link && link.GetProperty("provider").GetString() == Provider,
+                Detail($"finishLink should answer {{provider: \"{Provider}\", createdAt}}; it answered {linked}."));
+            await AssertLinkedAsync(accessToken, "the walkthrough's user");
+            output.WriteLine($"The page signed in through the provider, and linked it to the walkthrough's user, in {started.Elapsed.TotalSeconds:F1} s in all.");
+
+            async Task AssertLinkedAsync(string token, string whose)
+            {
+                var (status, body) = await GetAsync(http, "/api/v1/users/me/logins", token);
+                Assert.True(status == HttpStatusCode.OK, Detail($"GET /api/v1/users/me/logins for {whose} answered {(int)status}: {body}"));
+                using var logins = JsonDocument.Parse(body);
+                Assert.True(logins.RootElement.EnumerateArray().Any(login => login.GetProperty("provider").GetString() == Provider),
+                    Detail($"GET /api/v1/users/me/logins for {whose} should list provider \"{Provider}\": {body}"));
+            }
+        }
+        finally
+        {
+            TemplateRun.Current.RecordPhase($"{variant.Scenario}: external sign-in in Chromium", started.Elapsed);
+        }
+    }
+
+    static async Task<(HttpStatusCode Status, string Body)> GetAsync(HttpClient http, string path, string accessToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// The test page: the README's scripts as written, and the few lines that call it the way a front end would and
     /// hand the outcome, or the error and the step it stopped at, back as JSON.
     /// </summary>
-    static string PasskeyPage(string readmeScript) => $$"""
+    static string TestPage(string passkeyScript, string externalScript) => $$"""
         <!doctype html>
         <html>
-        <head><meta charset="utf-8"><title>Passkeys</title><link rel="icon" href="data:,"></head>
+        <head><meta charset="utf-8"><title>Walkthrough</title><link rel="icon" href="data:,"></head>
         <body>
         <script>
-        {{readmeScript}}
+        {{passkeyScript}}
+        </script>
+        <script>
+        {{externalScript}}
         </script>
         <script>
         async function passkeyRoundTrip(api, accessToken, password, name) {
@@ -224,6 +368,42 @@ public sealed partial class ReadmeWalkthroughTests(ConventionalPostgres postgres
             return JSON.stringify({ passkey, tokens, me: { status: me.status, body: await me.text() } });
           } catch (error) {
             return JSON.stringify({ step, error: `${error.name}: ${error.message}`, stack: String(error.stack) });
+          }
+        }
+
+        const failure = (step, error) => JSON.stringify({ step, error: `${error.name}: ${error.message}`, stack: String(error.stack) });
+
+        async function externalProviders(api) {
+          try {
+            return JSON.stringify({ providers: await listProviders(api) });
+          } catch (error) {
+            return failure("listProviders", error);
+          }
+        }
+
+        // On /signed-in. A new account has no second factor to ask for.
+        async function externalFinishSignIn(api) {
+          try {
+            const tokens = await finishSignIn(api, () => Promise.reject(new Error("finishSignIn asked for a two-factor code")));
+            return JSON.stringify({ tokens, address: location.href });
+          } catch (error) {
+            return failure("finishSignIn", error);
+          }
+        }
+
+        // Leaves for the provider; when linkProvider fails, comes back to /account with the error instead.
+        function externalLinkProvider(api, accessToken, name, password) {
+          linkProvider(api, accessToken, name, password).catch(error =>
+            location.assign(`${location.origin}/account#error=${encodeURIComponent(`linkProvider: ${error.message}`)}`));
+        }
+
+        // On /account.
+        async function externalFinishLink(api, accessToken) {
+          try {
+            const link = await finishLink(api, accessToken);
+            return JSON.stringify(link?.error ? { step: "finishLink", error: link.error, stack: "" } : { link });
+          } catch (error) {
+            return failure("finishLink", error);
           }
         }
         </script>

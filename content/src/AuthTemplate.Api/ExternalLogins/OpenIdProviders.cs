@@ -20,14 +20,23 @@ public sealed record Redemption(ExternalIdentity? Identity, string? Error = null
 
 /// <summary>
 /// One configured OpenID provider, as the API's client of it: its discovery document and signing keys (cached by
-/// <see cref="ConfigurationManager{T}"/>, fetched again every 12 hours and at once when an ID token names a key it does
-/// not know), the authorization URL, and the code's redemption with a full check of the ID token it brings.
+/// <see cref="ConfigurationManager{T}"/>, fetched again every 12 hours, and at once, at most twice a minute, when an ID
+/// token names a key they do not hold: the provider rotated its keys), the authorization URL, and the code's redemption
+/// with a full check of the ID token it brings.
 /// </summary>
 public sealed class OpenIdProvider
 {
     private static readonly JsonWebTokenHandler IdTokens = new();
 
+    private static readonly TimeSpan RefetchInterval = TimeSpan.FromSeconds(30);
+
+    private readonly string _metadataAddress;
+    private readonly HttpDocumentRetriever _documents;
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _metadata;
+
+    /// <summary>The document fetched past the cache for a key it did not hold, until the cache's own refresh catches up.</summary>
+    private OpenIdConnectConfiguration? _refetched;
+    private long _lastRefetch = long.MinValue;
     private readonly HttpClient _http;
     private readonly ILogger _logger;
 
@@ -39,11 +48,10 @@ public sealed class OpenIdProvider
         _http = http;
         _logger = logger;
         var authority = settings.Authority!.Trim();
-        _metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
-            authority.TrimEnd('/') + "/.well-known/openid-configuration",
-            new OpenIdConnectConfigurationRetriever(),
-            // Plain http only where the settings allowed it: a loopback provider, or Development.
-            new HttpDocumentRetriever(http) { RequireHttps = authority.StartsWith("https:", StringComparison.OrdinalIgnoreCase) });
+        _metadataAddress = authority.TrimEnd('/') + "/.well-known/openid-configuration";
+        // Plain http only where the settings allowed it: a loopback provider, or Development.
+        _documents = new HttpDocumentRetriever(http) { RequireHttps = authority.StartsWith("https:", StringComparison.OrdinalIgnoreCase) };
+        _metadata = new ConfigurationManager<OpenIdConnectConfiguration>(_metadataAddress, new OpenIdConnectConfigurationRetriever(), _documents);
     }
 
     public string Name { get; }
@@ -115,14 +123,9 @@ public sealed class OpenIdProvider
         }
 
         var validated = await IdTokens.ValidateTokenAsync(idToken, ValidationFor(metadata));
-        if (validated.Exception is SecurityTokenSignatureKeyNotFoundException)
+        if (validated.Exception is SecurityTokenSignatureKeyNotFoundException && await RefetchAsync(cancellationToken))
         {
-            // The provider may have rotated its keys since they were fetched: fetch them again, once.
-            _metadata.RequestRefresh();
-            if (await MetadataAsync(cancellationToken) is { } refreshed)
-            {
-                validated = await IdTokens.ValidateTokenAsync(idToken, ValidationFor(refreshed));
-            }
+            validated = await IdTokens.ValidateTokenAsync(idToken, ValidationFor(metadata));
         }
 
         if (!validated.IsValid || validated.SecurityToken is not JsonWebToken token)
@@ -159,6 +162,34 @@ public sealed class OpenIdProvider
         {
             _logger.LogWarning("The discovery document of {Provider} could not be read: {Reason}", Name, exception.Message);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Fetches the discovery document and keys past the cache (whose own refresh runs in the background, too late for
+    /// the token at hand), unless that was done moments ago; true when there are keys newer than the cache's.
+    /// </summary>
+    private async Task<bool> RefetchAsync(CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastRefetch);
+        if ((last != long.MinValue && now - last < RefetchInterval.TotalMilliseconds) || Interlocked.CompareExchange(ref _lastRefetch, now, last) != last)
+        {
+            return _refetched is not null;
+        }
+
+        _metadata.RequestRefresh();
+        try
+        {
+            _refetched = await OpenIdConnectConfigurationRetriever.GetAsync(_metadataAddress, _documents, cancellationToken);
+            _logger.LogInformation("The keys of {Provider} were fetched again for an ID token signed with a key they did not hold", Name);
+            return true;
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException or IOException or ArgumentException
+            && !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning("The keys of {Provider} could not be fetched again: {Reason}", Name, exception.Message);
+            return false;
         }
     }
 
@@ -216,7 +247,7 @@ public sealed class OpenIdProvider
             // The issuer is the authority configured, not whatever the discovery document says.
             ValidIssuers = [authority, authority.TrimEnd('/'), authority.TrimEnd('/') + "/"],
             ValidAudience = Settings.ClientId,
-            IssuerSigningKeys = metadata.SigningKeys,
+            IssuerSigningKeys = _refetched is { } refetched ? [.. metadata.SigningKeys, .. refetched.SigningKeys] : metadata.SigningKeys,
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             ValidateLifetime = true,
