@@ -60,9 +60,16 @@ public sealed class ExternalLoginService(
             return (null, check.RetryAfter);
         }
 
+        // Every field's problem at once: the password's, and the provider's and return URL's.
+        var problems = signIn.Problems(providerName, returnUrl);
         if (check.Refusal is { } refusal)
         {
-            return (new ExternalLoginStart(null, Refusal: new ExternalLoginRefusal("password", refusal)), null);
+            problems["password"] = [refusal];
+        }
+
+        if (problems.Count > 0)
+        {
+            return (new ExternalLoginStart(null, Problems: problems), null);
         }
 
         return (await signIn.StartAsync(providerName, returnUrl, userId, cancellationToken), null);

@@ -40,7 +40,7 @@ public sealed partial class ExternalLoginSettings
         foreach (var allowed in AllowedReturnUrls)
         {
             var root = new Uri(allowed);
-            // Paths compared after Uri has resolved dot segments, so that "/signed-in/../admin" is "/admin".
+            // Paths compared after Uri has resolved dot segments, so that "/signed-in/../other" is "/other".
             var rootPath = root.AbsolutePath.TrimEnd('/');
             if (uri.Scheme == root.Scheme && string.Equals(uri.IdnHost, root.IdnHost, StringComparison.OrdinalIgnoreCase) && uri.Port == root.Port
                 && (uri.AbsolutePath.TrimEnd('/') == rootPath || uri.AbsolutePath.StartsWith(rootPath + "/", StringComparison.Ordinal)))

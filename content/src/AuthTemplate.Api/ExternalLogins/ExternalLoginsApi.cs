@@ -221,9 +221,7 @@ public static class ExternalLoginsApi
                 title: "The provider cannot be reached at the moment: try again shortly."));
         }
 
-        return start.Refusal is { } refusal
-            ? new Refused(TypedResults.ValidationProblem(new Dictionary<string, string[]> { [refusal.Field] = [refusal.Message] }), null)
-            : null;
+        return start.Problems is { } problems ? new Refused(TypedResults.ValidationProblem(problems), null) : null;
     }
 
     private static ProblemHttpResult Throttled(HttpContext httpContext, TimeSpan retryAfter)

@@ -15,15 +15,12 @@ using Npgsql;
 
 namespace AuthTemplate.Api.ExternalLogins;
 
-/// <summary>Why a request about external sign-in was refused: the field at fault, and what to tell the user.</summary>
-public sealed record ExternalLoginRefusal(string Field, string Message);
-
 /// <summary>
 /// A flow begun: the provider's URL to send the browser to and, for a sign-in, the secret the browser keeps in a cookie
-/// named after the flow; or a refusal, or the provider out of reach.
+/// named after the flow; or the fields at fault and what to tell the user, or the provider out of reach.
 /// </summary>
 public sealed record ExternalLoginStart(
-    string? AuthorizationUrl, Guid FlowId = default, string? BrowserBinding = null, ExternalLoginRefusal? Refusal = null, bool ProviderUnavailable = false);
+    string? AuthorizationUrl, Guid FlowId = default, string? BrowserBinding = null, Dictionary<string, string[]>? Problems = null, bool ProviderUnavailable = false);
 
 /// <summary>
 /// Signing in with an OpenID provider: the flow sent to the provider (authorization code with PKCE, <c>state</c> and
@@ -38,19 +35,13 @@ public sealed class ExternalSignIn(
     /// <summary>A new flow to <paramref name="providerName"/>: a sign-in, or (with <paramref name="userId"/>) a link to that user's account.</summary>
     public async Task<ExternalLoginStart> StartAsync(string providerName, string? returnUrl, Guid? userId, CancellationToken cancellationToken)
     {
-        var provider = providers.Find(providerName);
-        if (provider is null)
+        if (Problems(providerName, returnUrl) is { Count: > 0 } problems)
         {
-            return new(null, Refusal: new ExternalLoginRefusal("provider", "No provider of this name is configured: GET /api/v1/auth/external lists them."));
+            return new(null, Problems: problems);
         }
 
-        var allowed = string.IsNullOrEmpty(returnUrl) ? null : settings.Value.Allowed(returnUrl);
-        if (allowed is null)
-        {
-            return new(null, Refusal: new ExternalLoginRefusal("returnUrl", string.IsNullOrEmpty(returnUrl)
-                ? "returnUrl is required: the front-end page the sign-in returns to."
-                : "returnUrl must be an absolute URL under one of the API's allowed return URLs (ExternalLogin:AllowedReturnUrls)."));
-        }
+        var provider = providers.Find(providerName)!;
+        var allowed = settings.Value.Allowed(returnUrl!)!;
 
         var state = ExternalLoginFlows.NewSecret();
         var nonce = ExternalLoginFlows.NewSecret();
@@ -67,6 +58,13 @@ public sealed class ExternalSignIn(
         var flowId = await flows.StartAsync(state, provider.Name, allowed, codeVerifier, nonce, userId, browserBinding, cancellationToken);
         return new(url, flowId, browserBinding);
     }
+
+    /// <summary>What is wrong with a flow's provider and return URL, by field; empty when nothing is.</summary>
+    public Dictionary<string, string[]> Problems(string providerName, string? returnUrl) => ValidationErrors.Of(
+        ("provider", providers.Find(providerName) is null ? "No provider of this name is configured: GET /api/v1/auth/external lists them." : null),
+        ("returnUrl", string.IsNullOrEmpty(returnUrl) ? "returnUrl is required: the front-end page the sign-in returns to."
+            : settings.Value.Allowed(returnUrl) is null ? "returnUrl must be an absolute URL under one of the API's allowed return URLs (ExternalLogin:AllowedReturnUrls)."
+            : null));
 
     /// <summary>
     /// Finishes the flow <paramref name="state"/> names: where to send the browser (its return URL, with the outcome in

@@ -34,7 +34,7 @@ public sealed class OpenIdProvider
     private readonly HttpDocumentRetriever _documents;
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _metadata;
 
-    /// <summary>The document fetched past the cache for a key it did not hold, until the cache's own refresh catches up.</summary>
+    /// <summary>The document fetched past the cache for a key it did not hold: its keys count beside the cache's.</summary>
     private OpenIdConnectConfiguration? _refetched;
     private long _lastRefetch = long.MinValue;
     private readonly HttpClient _http;
@@ -166,8 +166,8 @@ public sealed class OpenIdProvider
     }
 
     /// <summary>
-    /// Fetches the discovery document and keys past the cache (whose own refresh runs in the background, too late for
-    /// the token at hand), unless that was done moments ago; true when there are keys newer than the cache's.
+    /// Fetches the discovery document and keys past the cache (which fetches them again only every 12 hours), unless
+    /// that was done moments ago; true when there are keys newer than the cache's.
     /// </summary>
     private async Task<bool> RefetchAsync(CancellationToken cancellationToken)
     {
@@ -178,7 +178,6 @@ public sealed class OpenIdProvider
             return _refetched is not null;
         }
 
-        _metadata.RequestRefresh();
         try
         {
             _refetched = await OpenIdConnectConfigurationRetriever.GetAsync(_metadataAddress, _documents, cancellationToken);

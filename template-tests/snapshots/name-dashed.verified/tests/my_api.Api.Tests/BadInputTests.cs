@@ -219,10 +219,12 @@ public sealed class BadInputTests(ApiFactory api)
     /// <summary>A property's JSON type; a property that refers to another schema (or to one of several, when it may be null) has that one's.</summary>
     private static string TypeOf(JsonElement property, JsonElement schemas)
     {
-        if (property.TryGetProperty("$ref", out var reference) || (property.TryGetProperty("oneOf", out var choices)
-            && choices.EnumerateArray().Select(choice => choice.TryGetProperty("$ref", out var r) ? r : (JsonElement?)null).FirstOrDefault(r => r is not null) is { } found && (reference = found).ValueKind == JsonValueKind.String))
+        // A nullable object is written as oneOf a null and a reference to its schema; a nullable scalar as a type
+        // array with "null" in it.
+        if (property.TryGetProperty("oneOf", out var choices))
         {
-            return TypeOf(schemas.GetProperty(reference.GetString()!.Split('/')[^1]), schemas);
+            var reference = choices.EnumerateArray().Single(choice => choice.TryGetProperty("$ref", out _)).GetProperty("$ref").GetString()!;
+            return TypeOf(schemas.GetProperty(reference.Split('/')[^1]), schemas);
         }
 
         var type = property.GetProperty("type");

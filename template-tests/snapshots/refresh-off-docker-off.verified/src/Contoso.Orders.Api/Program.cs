@@ -4,6 +4,7 @@ using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Email;
+using Contoso.Orders.Api.ExternalLogins;
 using Contoso.Orders.Api.Health;
 using Contoso.Orders.Api.Hosting;
 using Contoso.Orders.Api.Passkeys;
@@ -43,6 +44,7 @@ builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
 builder.Services.AddTwoFactor();
 builder.Services.AddPasskeys();
+builder.Services.AddExternalLogins();
 builder.Services.AddAdministration();
 builder.WebHost.LimitRequestBodySize();
 
@@ -59,6 +61,7 @@ api.MapUserEndpoints();
 api.MapAccountEndpoints();
 api.MapTwoFactorEndpoints();
 api.MapPasskeyEndpoints();
+api.MapExternalLoginEndpoints();
 api.MapAdminEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

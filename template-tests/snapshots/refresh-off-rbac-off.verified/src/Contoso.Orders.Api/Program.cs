@@ -3,6 +3,7 @@ using Contoso.Orders.Api.Auth;
 using Contoso.Orders.Api.Configuration;
 using Contoso.Orders.Api.Data;
 using Contoso.Orders.Api.Email;
+using Contoso.Orders.Api.ExternalLogins;
 using Contoso.Orders.Api.Health;
 using Contoso.Orders.Api.Hosting;
 using Contoso.Orders.Api.Passkeys;
@@ -42,6 +43,7 @@ builder.Services.AddEmail();
 builder.Services.AddAccountFeature();
 builder.Services.AddTwoFactor();
 builder.Services.AddPasskeys();
+builder.Services.AddExternalLogins();
 builder.WebHost.LimitRequestBodySize();
 
 var app = builder.Build();
@@ -57,5 +59,6 @@ api.MapUserEndpoints();
 api.MapAccountEndpoints();
 api.MapTwoFactorEndpoints();
 api.MapPasskeyEndpoints();
+api.MapExternalLoginEndpoints();
 
 return await app.RunCommandOrServeAsync(args);

@@ -23,16 +23,22 @@ public sealed record SignIn(IReadOnlyList<string> Methods, Guid? SessionId = nul
     /// <summary>RFC 8176: proof of possession of a hardware-secured key, such as a passkey.</summary>
     public const string HardwareKey = "hwk";
 
+    /// <summary>RFC 8176: federated: an OpenID provider vouched for the user.</summary>
+    public const string Federated = "fed";
+
     /// <summary>RFC 8176: more than one factor.</summary>
     public const string MultipleFactors = "mfa";
 
     public static SignIn WithPassword { get; } = new([Password]);
 
-    /// <summary>A password, then a code from an authenticator app or a recovery code.</summary>
-    public static SignIn WithSecondFactor { get; } = new([Password, OneTimePassword, MultipleFactors]);
-
     /// <summary>A passkey with user verification: the device, and the PIN or biometric that unlocks it.</summary>
     public static SignIn WithPasskey { get; } = new([HardwareKey, MultipleFactors]);
+
+    /// <summary>An OpenID provider's sign-in; two factors when the provider is configured to count as them.</summary>
+    public static SignIn WithProvider(bool satisfiesTwoFactor) => new(satisfiesTwoFactor ? [Federated, MultipleFactors] : [Federated]);
+
+    /// <summary>A first factor (a password, a provider), then a code from an authenticator app or a recovery code.</summary>
+    public static SignIn AfterSecondFactor(string firstFactor) => new([.. ParseMethods(firstFactor), OneTimePassword, MultipleFactors]);
 
     /// <summary>Stored with a session, so that every later token of the session says how it began.</summary>
     public string MethodsText => string.Join(' ', Methods);

@@ -139,7 +139,7 @@ public sealed class AuthService(
             return new LoginResult(LoginOutcome.EmailNotConfirmed);
         }
 
-        if (passwords.NeedsRehash(user.PasswordHash))
+        if (passwords.NeedsRehash(user.PasswordHash!))
         {
             user.PasswordHash = passwords.Hash(password);
             await db.SaveChangesAsync(cancellationToken);
@@ -147,7 +147,7 @@ public sealed class AuthService(
 
         if (user.TwoFactorEnabled)
         {
-            return new LoginResult(LoginOutcome.TwoFactorRequired, Challenge: await challenges.StartAsync(user.Id, cancellationToken));
+            return new LoginResult(LoginOutcome.TwoFactorRequired, Challenge: await challenges.StartAsync(user.Id, SignIn.WithPassword, cancellationToken));
         }
 
         var issued = await tokens.IssueAsync(user, SignIn.WithPassword, cancellationToken);

@@ -10,7 +10,8 @@ public sealed class User
     /// <summary>The address in lower case: what uniqueness and look-ups use.</summary>
     public required string NormalizedEmail { get; set; }
 
-    public required string PasswordHash { get; set; }
+    /// <summary>Null for an account made by external sign-in, until its owner sets a password (forgot-password).</summary>
+    public required string? PasswordHash { get; set; }
 
     public bool IsActive { get; set; } = true;
 

@@ -11,7 +11,17 @@ public class PasswordHasher(IOptions<AuthSettings> settings)
 
     public virtual string Hash(string password) => BCrypt.Net.BCrypt.HashPassword(password, _workFactor);
 
-    public virtual bool Verify(string password, string hash) => BCrypt.Net.BCrypt.Verify(password, hash);
+    /// <summary>False for an account without a password, after the time a verification takes.</summary>
+    public virtual bool Verify(string password, string? hash)
+    {
+        if (hash is null)
+        {
+            VerifyAgainstDummy(password);
+            return false;
+        }
+
+        return BCrypt.Net.BCrypt.Verify(password, hash);
+    }
 
     /// <summary>
     /// Spends the time of one verification when there is no hash to verify against (unknown email), so that response

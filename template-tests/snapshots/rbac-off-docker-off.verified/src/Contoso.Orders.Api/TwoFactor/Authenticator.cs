@@ -45,6 +45,9 @@ public sealed class TwoFactorChallenge
     public required DateTimeOffset ExpiresAt { get; init; }
 
     public int WrongCodes { get; set; }
+
+    /// <summary>How the first step was made (<see cref="Security.SignIn.MethodsText"/>: <c>pwd</c>, <c>fed</c>), for the tokens' <c>amr</c>.</summary>
+    public string FirstFactor { get; init; } = Security.SignIn.Password;
 }
 
 public sealed class TwoFactorConfiguration :
@@ -78,5 +81,6 @@ public sealed class TwoFactorConfiguration :
         challenge.HasOne<User>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
         challenge.HasIndex(c => c.UserId);
         challenge.HasIndex(c => c.ExpiresAt);
+        challenge.Property(c => c.FirstFactor).HasMaxLength(32).HasDefaultValue(Security.SignIn.Password);
     }
 }

@@ -1,5 +1,7 @@
 using Contoso.Orders.Api.Data;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Contoso.Orders.Api.Passkeys;
 
@@ -35,16 +37,13 @@ public sealed class PasskeyFlows(AppDbContext db, TimeProvider time)
         }
 
         var now = time.GetUtcNow();
-        // A sign-in flow belongs to nobody yet; a registration flow only to the user who began it.
-        var taken = await (userId is { } user
-            ? db.Database.SqlQuery<string>($"""
-                DELETE FROM passkey_flows WHERE id = {id} AND purpose = {(int)purpose} AND user_id = {user} AND expires_at > {now}
-                RETURNING options AS "Value"
-                """)
-            : db.Database.SqlQuery<string>($"""
-                DELETE FROM passkey_flows WHERE id = {id} AND purpose = {(int)purpose} AND user_id IS NULL AND expires_at > {now}
-                RETURNING options AS "Value"
-                """)).ToListAsync(cancellationToken);
+        // A sign-in flow belongs to nobody yet; a registration flow only to the user who began it. Typed, so that a
+        // null is still a uuid to PostgreSQL.
+        var user = new NpgsqlParameter("user", NpgsqlDbType.Uuid) { Value = (object?)userId ?? DBNull.Value };
+        var taken = await db.Database.SqlQuery<string>($"""
+            DELETE FROM passkey_flows WHERE id = {id} AND purpose = {(int)purpose} AND user_id IS NOT DISTINCT FROM {user} AND expires_at > {now}
+            RETURNING options AS "Value"
+            """).ToListAsync(cancellationToken);
         return taken is [var options] ? options : null;
     }
 

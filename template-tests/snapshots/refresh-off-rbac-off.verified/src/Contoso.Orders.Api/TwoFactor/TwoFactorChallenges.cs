@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Contoso.Orders.Api.Data;
+using Contoso.Orders.Api.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -20,11 +21,14 @@ public sealed class TwoFactorChallenges(AppDbContext db, IOptions<TwoFactorSetti
 
     private DbSet<TwoFactorChallenge> Challenges => db.Set<TwoFactorChallenge>();
 
-    public async Task<IssuedChallenge> StartAsync(Guid userId, CancellationToken cancellationToken)
+    public async Task<IssuedChallenge> StartAsync(Guid userId, SignIn firstFactor, CancellationToken cancellationToken)
     {
         var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var lifetime = settings.Value.ChallengeLifetime;
-        Challenges.Add(new TwoFactorChallenge { TokenHash = Hash(token), UserId = userId, ExpiresAt = time.GetUtcNow() + lifetime });
+        Challenges.Add(new TwoFactorChallenge
+        {
+            TokenHash = Hash(token), UserId = userId, FirstFactor = firstFactor.MethodsText, ExpiresAt = time.GetUtcNow() + lifetime,
+        });
         await db.SaveChangesAsync(cancellationToken);
         return new IssuedChallenge(token, (int)lifetime.TotalSeconds);
     }

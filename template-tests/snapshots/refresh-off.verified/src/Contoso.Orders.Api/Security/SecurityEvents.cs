@@ -26,6 +26,15 @@ public enum LoginFailureReason
 
     /// <summary>A passkey signed with a counter not above the last one: a copy of its key may be in use elsewhere.</summary>
     PasskeyCounterWentBackwards,
+
+    /// <summary>An external sign-in the provider refused or answered with an error, or whose ID token failed a check.</summary>
+    ExternalSignInRefused,
+
+    /// <summary>A first external sign-in whose provider does not vouch for the address: no account is made from it.</summary>
+    ExternalEmailNotVerified,
+
+    /// <summary>A first external sign-in with an account's address, through a provider not trusted with addresses.</summary>
+    ExternalLinkRequired,
 }
 
 /// <summary>
@@ -143,6 +152,16 @@ public sealed partial class SecurityEvents(ILogger<SecurityEvents> logger, IHttp
 
     /// <summary>A request to add or remove a passkey gave a wrong password, or an answer that failed verification.</summary>
     public void PasskeyChangeRefused(Guid userId, string resource) =>
+        Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, resource, StatusCodes.Status400BadRequest, ClientAddress));
+
+    public void ExternalLoginLinked(Guid userId, string provider) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, $"external_login_linked:{provider}", userId, ClientAddress));
+
+    public void ExternalLoginUnlinked(Guid userId, string provider) =>
+        Count(UserUpdated, () => LogUserUpdated(logger, UserUpdated, userId, $"external_login_unlinked:{provider}", userId, ClientAddress));
+
+    /// <summary>A request to link or unlink a provider gave a wrong password, would leave no way to sign in, or met an identity linked elsewhere.</summary>
+    public void ExternalLoginChangeRefused(Guid userId, string resource) =>
         Count(AuthorizationFail, () => LogAuthorizationFailed(logger, AuthorizationFail, userId, resource, StatusCodes.Status400BadRequest, ClientAddress));
 
     /// <summary>The rate limiter refused a request; the user id is the authenticated caller's, when there is one.</summary>

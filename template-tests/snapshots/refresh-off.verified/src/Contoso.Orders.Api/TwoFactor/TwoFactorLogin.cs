@@ -67,7 +67,7 @@ public sealed class TwoFactorLogin(
             await throttle.ClearAsync(state);
         }
 
-        var issued = await tokens.IssueAsync(user, SignIn.WithSecondFactor, cancellationToken);
+        var issued = await tokens.IssueAsync(user, SignIn.AfterSecondFactor(challenge.FirstFactor), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (check == CodeCheck.RecoveryCode)
         {
