@@ -1,3 +1,4 @@
+using Contoso.Orders.Api.Tests.ExternalLogins;
 using Contoso.Orders.Api.Tests.Infrastructure;
 
 namespace Contoso.Orders.Api.Tests;
@@ -12,7 +13,7 @@ public sealed class LogScanTests
     [Fact]
     public async Task No_log_of_the_whole_test_run_contains_a_secret()
     {
-        await TestRun.WhenFinished(ApiCollection.Name, BadInputCollection.Name, TwoFactorCollection.Name, ProcessCollection.Name, ReplicaCollection.Name, CommandCollection.Name, ObservedProcessCollection.Name).WaitAsync(TimeSpan.FromMinutes(30));
+        await TestRun.WhenFinished(ApiCollection.Name, BadInputCollection.Name, TwoFactorCollection.Name, PasskeyCollection.Name, ExternalLoginCollection.Name, ProcessCollection.Name, ReplicaCollection.Name, CommandCollection.Name, ObservedProcessCollection.Name).WaitAsync(TimeSpan.FromMinutes(30));
 
         var logs = TestRun.Logs.Text;
         var secrets = TestRun.Secrets;
@@ -26,7 +27,7 @@ public sealed class LogScanTests
     [Fact]
     public async Task No_process_the_tests_started_outlives_them()
     {
-        await TestRun.WhenFinished(ApiCollection.Name, BadInputCollection.Name, TwoFactorCollection.Name, ProcessCollection.Name, ReplicaCollection.Name, CommandCollection.Name, ObservedProcessCollection.Name).WaitAsync(TimeSpan.FromMinutes(30));
+        await TestRun.WhenFinished(ApiCollection.Name, BadInputCollection.Name, TwoFactorCollection.Name, PasskeyCollection.Name, ExternalLoginCollection.Name, ProcessCollection.Name, ReplicaCollection.Name, CommandCollection.Name, ObservedProcessCollection.Name).WaitAsync(TimeSpan.FromMinutes(30));
 
         var started = ApiProcess.Started.ToList();
         var running = started.Where(process => process.IsRunning).Select(process => $"{process.Id} ({process.Command})").ToList();

@@ -102,13 +102,18 @@ public sealed class ExternalLoginService(
             }
             catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
             {
-                // Linked by another request between the check and the insert.
-                taken = true;
+                // Linked by another request between the check and the insert. The failed statement ended the
+                // transaction, and the code's deletion with it: the code stays until it lapses, refused like this.
+                db.ChangeTracker.Clear();
+                events.ExternalLoginChangeRefused(userId, "POST /api/v1/users/me/logins");
+                return (LinkOutcome.AlreadyLinked, null);
             }
         }
 
         if (taken)
         {
+            // The code is spent all the same: a refused link is not tried again with it.
+            await transaction.CommitAsync(cancellationToken);
             events.ExternalLoginChangeRefused(userId, "POST /api/v1/users/me/logins");
             return (LinkOutcome.AlreadyLinked, null);
         }

@@ -41,12 +41,11 @@ public sealed class ExternalLoginQueryTests(ApiFactory api) : IDisposable
     [MemberData(nameof(BadReturnUrls))]
     public async Task A_bad_return_url_is_a_400_naming_it_without_a_redirect_or_internal_detail(string name, string query)
     {
-        _ = name;
         var response = await _browser.Api.GetAsync($"{StartPath(Untrusted)}?{query}");
 
         var text = await AssertNoInternalDetailAsync(response);
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
-        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty("returnUrl", out _), text);
+        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty("returnUrl", out _), $"{name}: {text}");
         Assert.Null(response.Headers.Location);
     }
 
@@ -61,14 +60,13 @@ public sealed class ExternalLoginQueryTests(ApiFactory api) : IDisposable
     [InlineData("twice, the foreign one first", "returnUrl=https%3A%2F%2Fevil.test%2F&returnUrl=https%3A%2F%2Fapp.example.com%2Fsigned-in")]
     public async Task An_odd_return_url_is_refused_or_carried_through_the_flow_intact(string name, string query)
     {
-        _ = name;
         var start = await _browser.Api.GetAsync($"{StartPath(Untrusted)}?{string.Format(System.Globalization.CultureInfo.InvariantCulture, query, Huge)}");
 
         await AssertNoInternalDetailAsync(start);
         if (start.StatusCode != HttpStatusCode.Found)
         {
             var problem = await start.AssertProblemAsync(HttpStatusCode.BadRequest);
-            Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty("returnUrl", out _), problem.ToString());
+            Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty("returnUrl", out _), $"{name}: {problem}");
             return;
         }
 
@@ -100,12 +98,11 @@ public sealed class ExternalLoginQueryTests(ApiFactory api) : IDisposable
     [MemberData(nameof(BadStates))]
     public async Task A_callback_without_a_live_flows_state_is_a_400_without_a_redirect(string name, string query)
     {
-        _ = name;
         var response = await _browser.Api.GetAsync($"{CallbackPath(Untrusted)}?{query}");
 
         await AssertNoInternalDetailAsync(response);
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{name}: answered {(int)response.StatusCode}, to {response.Headers.Location}");
         await response.AssertProblemAsync(HttpStatusCode.BadRequest);
-        Assert.Null(response.Headers.Location);
     }
 
     [Fact]
@@ -163,7 +160,6 @@ public sealed class ExternalLoginQueryTests(ApiFactory api) : IDisposable
     [MemberData(nameof(BadCodes))]
     public async Task A_bad_code_with_a_live_flows_state_ends_the_flow_with_an_error_for_the_front_end(string name, string query)
     {
-        _ = name;
         var state = ExternalLoginBrowser.QueryValue(await _browser.BeginAsync(Untrusted), "state");
         var path = $"{CallbackPath(Untrusted)}?state={Uri.EscapeDataString(state)}{(query.Length > 0 ? "&" + query : "")}";
 
@@ -171,8 +167,7 @@ public sealed class ExternalLoginQueryTests(ApiFactory api) : IDisposable
 
         await AssertNoInternalDetailAsync(response);
         var fragment = ExternalLoginBrowser.Fragment(response);
-        Assert.Contains(fragment.GetValueOrDefault("error"), new[] { "invalid_response", "provider_error" });
-        Assert.Single(fragment);
+        Assert.True(fragment.Count == 1 && fragment.GetValueOrDefault("error") == "invalid_response", $"{name}: #{string.Join('&', fragment)}");
         await (await _browser.Api.GetAsync(path)).AssertProblemAsync(HttpStatusCode.BadRequest);
     }
 

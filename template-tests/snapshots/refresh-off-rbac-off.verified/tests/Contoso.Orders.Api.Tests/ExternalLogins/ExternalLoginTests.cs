@@ -430,6 +430,24 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
     }
 
     [Fact]
+    public async Task Two_users_linking_one_identity_at_once_one_wins_and_the_others_code_is_spent()
+    {
+        var first = await Client.AccessTokenForNewUserAsync();
+        var second = await Client.AccessTokenForNewUserAsync();
+        var identity = ProviderIdentity.New();
+        var firstCode = (await _browser.LinkAsync(first, Untrusted, identity))["link_code"];
+        var secondCode = (await _browser.LinkAsync(second, Untrusted, identity))["link_code"];
+
+        Assert.Equal(HttpStatusCode.Created, (await Client.ConfirmLinkAsync(first, firstCode)).StatusCode);
+        await (await Client.ConfirmLinkAsync(second, secondCode)).AssertProblemAsync(HttpStatusCode.Conflict);
+
+        // Spent by its first use, whatever came of it.
+        await AssertRefusedFieldAsync(await Client.ConfirmLinkAsync(second, secondCode), "code");
+        Assert.Empty(await Client.LinkedProvidersAsync(second));
+        Assert.Equal(1L, await LinksOfSubjectAsync(identity.Subject));
+    }
+
+    [Fact]
     public async Task A_sign_in_returns_only_to_the_browser_that_began_it()
     {
         var identity = ProviderIdentity.New();
@@ -479,6 +497,28 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
     }
 
     [Fact]
+    public async Task An_account_made_by_external_sign_in_sets_a_password_through_forgot_password_and_may_then_drop_the_provider()
+    {
+        var identity = ProviderIdentity.New();
+        var token = (await _browser.SignInForTokensAsync(Untrusted, identity)).GetProperty("accessToken").GetString()!;
+        var userId = await UserIdAsync(identity.Email!);
+        Assert.True(await api.Database.ScalarAsync<bool>($"SELECT password_hash IS NULL FROM users WHERE id = '{userId}'"));
+        await (await Client.UnlinkAsync(token, Untrusted, password: null)).AssertProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await Client.ForgotPasswordAsync(identity.Email!)).StatusCode);
+        var reset = await Client.ResetPasswordAsync(await api.TokenFromNextLinkToAsync(identity.Email!, AccountFlows.ResetPage), ApiClient.Password);
+        Assert.True(reset.IsSuccessStatusCode, $"The reset answered {(int)reset.StatusCode}: {await reset.Content.ReadAsStringAsync()}");
+
+        var login = await Client.LoginAsync(identity.Email!);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var fresh = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        // The account has a password now: it is asked for, and the provider is no longer the last way in.
+        await AssertRefusedFieldAsync(await Client.UnlinkAsync(fresh, Untrusted, password: null), "password");
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.UnlinkAsync(fresh, Untrusted)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.LoginAsync(identity.Email!)).StatusCode);
+    }
+
+    [Fact]
     public async Task An_untrusted_providers_email_of_an_existing_account_links_nothing_and_signs_in_no_one()
     {
         var (email, _) = await Client.RegisterAndLoginAsync();
@@ -518,7 +558,7 @@ public sealed class ExternalLoginTests(ApiFactory api) : IDisposable
         var tokens = await _browser.SignInForTokensAsync(TrustedWithEmail, ProviderIdentity.New(email));
 
         Assert.Equal(userId.ToString(), new JsonWebToken(tokens.GetProperty("accessToken").GetString()).Subject);
-        Assert.True(await api.Database.ScalarAsync<bool>($"SELECT email_confirmed FROM users WHERE id = '{userId}'"));
+        Assert.True(await api.Database.ScalarAsync<bool>($"SELECT email_confirmed AND password_hash IS NULL FROM users WHERE id = '{userId}'"));
         Assert.Equal(HttpStatusCode.Unauthorized, (await Client.LoginAsync(email, "a squatters password 1234")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Client.GetMeAsync(tokens.GetProperty("accessToken").GetString()!)).StatusCode);
     }
