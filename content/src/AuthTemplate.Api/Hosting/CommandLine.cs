@@ -11,6 +11,9 @@ public static class CommandLine
 {
     public static async Task<int> RunCommandOrServeAsync(this WebApplication app, string[] args)
     {
+        // Disposed before the process ends, so that the console logger writes out what it still holds (a command's
+        // last line, such as migrate's count, is otherwise lost when its background writer is slow).
+        await using var _ = app;
         var command = args is [var first, ..] && !first.StartsWith('-') ? first : null;
 
         if (!TryValidateSettings(app.Services, out var problem))
