@@ -13,6 +13,14 @@ public sealed partial class Dockerfile(string text)
     /// <summary>The instructions of the last stage, the one the image runs.</summary>
     public IReadOnlyList<string> FinalStage => Instructions.Skip(Instructions.ToList().FindLastIndex(i => i.StartsWith("FROM ", StringComparison.Ordinal))).ToList();
 
+    /// <summary>Docker's name (TARGETARCH) for this machine's architecture, which <c>dotnet publish --arch</c> also takes.</summary>
+    public static string TargetArchOfThisMachine => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "amd64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        var other => throw new PlatformNotSupportedException($"No image is built for {other}."),
+    };
+
     public IReadOnlyList<string> RunCommands => Instructions.Where(i => i.StartsWith("RUN ", StringComparison.Ordinal)).Select(i => i[4..].Trim()).ToList();
 
     public IReadOnlyList<string> Entrypoint => ExecForm(Single("ENTRYPOINT "));

@@ -97,14 +97,24 @@ public sealed partial class DockerTests
         generated.Files.WriteTo(source);
         var dockerfile = new Dockerfile(generated.Files.ReadText("Dockerfile"));
 
-        // The build stage, as the Dockerfile runs it: the build context is the solution folder, /app the output.
+        // The build stage, as the Dockerfile runs it: the build context is the solution folder, /app the output, and
+        // TARGETARCH what buildx would set for an image of this machine's architecture.
         var app = Path.Combine(root, "app");
         foreach (var command in dockerfile.RunCommands)
         {
-            var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(word => word == "/app" ? app : word).ToArray();
+            var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(word => word switch { "/app" => app, "$TARGETARCH" => Dockerfile.TargetArchOfThisMachine, _ => word })
+                .ToArray();
             Assert.Equal("dotnet", words[0]);
             var step = await CommandRunner.RunDotnetAsync(words[1..], source, TimeSpan.FromMinutes(10));
             Assert.True(step.Succeeded, step.Describe($"[{scenario}] RUN {command} failed."));
+        }
+
+        // Published for the image's architecture, the app is ReadyToRun: its start-up runs precompiled code.
+        var entryAssembly = Path.Combine(app, dockerfile.Entrypoint[1]);
+        using (var image = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(entryAssembly)))
+        {
+            Assert.True(image.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0, $"[{scenario}] {dockerfile.Entrypoint[1]} is not ReadyToRun.");
         }
 
         // The database compose would start, emulated on a throwaway server: its user and database, from the compose file.
