@@ -381,11 +381,13 @@ WITH spent AS (
     UPDATE refresh_tokens AS t SET spent_at = now()
     FROM users AS u
     WHERE t.token_hash = (SELECT hash FROM benchmark_hashes WHERE n = :n) AND u.id = t.user_id AND u.is_active
-    RETURNING t.user_id, t.family_id, t.family_expires_at)
-INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, family_expires_at)
-SELECT gen_random_uuid(), user_id, family_id, sha256(random()::text::bytea), now(), LEAST(now() + interval '14 days', family_expires_at), family_expires_at
+    RETURNING t.user_id, t.family_id, t.family_expires_at, t.session_started_at, t.authentication_methods)
+INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, family_expires_at,
+                            session_started_at, authentication_methods, client_address, user_agent)
+SELECT gen_random_uuid(), user_id, family_id, sha256(random()::text::bytea), now(), LEAST(now() + interval '14 days', family_expires_at), family_expires_at,
+       session_started_at, authentication_methods, '127.0.0.1', 'pgbench'
 FROM spent
-RETURNING user_id, expires_at;
+RETURNING user_id, family_id, expires_at, authentication_methods;
 SQL
 quiet pgbench "$pg_bin/pgbench" "${pg_connection[@]}" -n -M prepared -c 8 -j 2 -T "$duration" -f "$work/rotation.sql"
 rotation_tps=$(awk '/^tps = / { printf "%.1f", $3 }' "$logs/pgbench.log")
