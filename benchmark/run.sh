@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks the generated API (the default variant, every feature on) against its own ceiling and against peers,
-# side by side in one run on this machine:
+# side by side in one run on this machine. The API is what ships: published by the build stage's own commands of its
+# generated Dockerfile (for this machine's architecture, so ReadyToRun as in the image), run with the image's
+# environment and configured as production runs it (signing key from a file, SMTP settings, the first admin).
 #   - the ceiling: GET /health/live of the same app;
 #   - GET /api/v1/users/me, POST /api/v1/auth/refresh, and POST /api/v1/auth/login at the default BCrypt cost beside
 #     one BCrypt verification alone, with an RS256 key (the default) and again with an ES256 key;
+#   - refresh's two bounds: its statement alone in PostgreSQL (pgbench), and signing alone (the JWT library the API
+#     ships, the run's key, a real access token's payload) on one core and on every core;
 #   - logins with two-factor sign-in, one request at a time: the password step (403 with an mfaToken), the second
 #     step (an authenticator code) and both, against the password login of the same run;
 #   - POST /api/v1/auth/register with a new address each time, and the common-password check alone (its load time,
@@ -12,7 +16,9 @@
 #   - two replicas of the API on one database: /me across both, and how long a deactivation on one takes to be
 #     refused on the other;
 #   - the peer: Microsoft's Identity API endpoints (MapIdentityApi, bearer tokens) on the same PostgreSQL, GET /manage/info;
-#   - start-up to the first 200 and peak memory under load, beside a plain `dotnet new webapi` app;
+#   - beside a plain `dotnet new webapi` app (published with the same command-line properties, its own project
+#     settings): cold start-up (the "Application started" log line, the first 200 of /health/live and of
+#     /health/ready), and memory under the same load (peak, then resident after 5 s idle), each from a fresh process;
 #   - a soak mixing login, me and refresh, with the count of each status.
 # Prints a table of figures and ratios against the targets, writes it to benchmark/results/latest.md, and puts it
 # in the README between the benchmark markers.
@@ -125,22 +131,80 @@ aspnet_version=$(package_version Microsoft.AspNetCore.Authentication.JwtBearer)
 [ -n "$bcrypt_version" ] && [ -n "$npgsql_ef_version" ] && [ -n "$aspnet_version" ] \
   || fail "could not read package versions from the generated Directory.Packages.props."
 
-step "Publishing the API, the Identity peer, a plain webapi, the BCrypt timer and the other measuring tools (Release)"
-quiet publish-api dotnet publish "$work/api/src/Contoso.Orders.Api" -c Release -o "$work/publish/api" -tl:off -nologo
+# The architecture as Docker names it, which the Dockerfile's build stage passes to dotnet as $TARGETARCH.
+case $(uname -m) in
+  x86_64) docker_arch=amd64 ;;
+  aarch64 | arm64) docker_arch=arm64 ;;
+  *) fail "no Docker architecture known for $(uname -m)." ;;
+esac
+
+# The generated Dockerfile, read as Docker reads it: continuation lines joined, stage by stage. Prints the build
+# stages' RUN commands that call dotnet (one a line), or with "env" the final stage's ENV settings (NAME=VALUE, one a
+# line): the environment the image runs the app with.
+dockerfile() {
+  awk -v want="$1" '
+    { line = line $0 }
+    /\\$/ { sub(/\\$/, "", line); next }
+    {
+      if (line ~ /^[ \t]*FROM[ \t]/) { stage++; envs[stage] = "" }
+      else if (line ~ /^[ \t]*RUN[ \t]+dotnet[ \t]/) { sub(/^[ \t]*RUN[ \t]+/, "", line); runs[stage] = runs[stage] line "\n" }
+      else if (line ~ /^[ \t]*ENV[ \t]/) {
+        sub(/^[ \t]*ENV[ \t]+/, "", line)
+        # ENV NAME VALUE (the old form) or ENV NAME=VALUE ...
+        if (line !~ /^[^ \t=]+=/) { name = line; sub(/[ \t].*/, "", name); value = line; sub(/^[^ \t]+[ \t]+/, "", value); envs[stage] = envs[stage] name "=" value "\n" }
+        else { n = split(line, words, /[ \t]+/); for (i = 1; i <= n; i++) if (words[i] != "") envs[stage] = envs[stage] words[i] "\n" }
+      }
+      line = ""
+    }
+    END {
+      if (want == "env") { printf "%s", envs[stage]; exit }
+      for (i = 1; i < stage; i++) printf "%s", runs[i]
+    }
+  ' "$work/api/Dockerfile"
+}
+
+step "Publishing the API as its Dockerfile does ($docker_arch), the Identity peer, a plain webapi and the measuring tools (Release)"
+# The build stage's own commands, from the build context (the generated solution folder), with the build argument
+# TARGETARCH set as Docker sets it and the image's /app replaced by the publish directory: a change to the project's
+# publish settings (ReadyToRun for a runtime) or to the Dockerfile moves the figures as it moves the image.
+mapfile -t dockerfile_runs < <(dockerfile run)
+((${#dockerfile_runs[@]} > 0)) || fail "the generated Dockerfile has no RUN dotnet ... line in its build stage; see $work/api/Dockerfile"
+for i in "${!dockerfile_runs[@]}"; do
+  command=" ${dockerfile_runs[$i]} "
+  command=${command// \/app / $(printf '%q' "$work/publish/api") }
+  command=${command//=\/app /=$(printf '%q' "$work/publish/api") }
+  quiet "publish-api-$((i + 1))" in_dir "$work/api" env TARGETARCH="$docker_arch" sh -c "$command"
+done
+[ -f "$work/publish/api/Contoso.Orders.Api.dll" ] \
+  || fail "the Dockerfile's commands published no Contoso.Orders.Api.dll to $work/publish/api (its --output /app?); see $logs/publish-api-*.log"
+# The final stage's environment, but for the port: --urls names the run's own (and wins over ASPNETCORE_HTTP_PORTS,
+# which Kestrel then only warns about; the start-up wait on that port checks it).
+mapfile -t image_env < <(dockerfile env)
+# The command-line properties of the Dockerfile's publish, for the peers: each keeps its own project settings.
+publish_properties=(-c Release --arch "$docker_arch" -p:UseAppHost=false)
 
 quiet new-identity dotnet new webapi -n IdentityPeer -o "$work/identity" --no-update-check
 cp "$bench/peers/identity/Program.cs" "$work/identity/Program.cs"
 quiet add-identity dotnet add "$work/identity" package Microsoft.AspNetCore.Identity.EntityFrameworkCore --version "$aspnet_version"
 quiet add-npgsql dotnet add "$work/identity" package Npgsql.EntityFrameworkCore.PostgreSQL --version "$npgsql_ef_version"
-quiet publish-identity dotnet publish "$work/identity" -c Release -o "$work/publish/identity" -tl:off -nologo
+quiet publish-identity dotnet publish "$work/identity" "${publish_properties[@]}" -o "$work/publish/identity" -tl:off -nologo
 
 quiet new-plain dotnet new webapi -n PlainWebApi -o "$work/plain" --no-update-check
-quiet publish-plain dotnet publish "$work/plain" -c Release -o "$work/publish/plain" -tl:off -nologo
+quiet publish-plain dotnet publish "$work/plain" "${publish_properties[@]}" -o "$work/publish/plain" -tl:off -nologo
 
 quiet new-bcrypt dotnet new console -n BcryptVerify -o "$work/bcrypt-verify" --no-update-check
 cp "$bench/peers/bcrypt-verify/Program.cs" "$work/bcrypt-verify/Program.cs"
 quiet add-bcrypt dotnet add "$work/bcrypt-verify" package BCrypt.Net-Next --version "$bcrypt_version"
 quiet publish-bcrypt dotnet publish "$work/bcrypt-verify" -c Release -o "$work/publish/bcrypt-verify" -tl:off -nologo
+
+# The signing bound, with the JWT library at the version the published API carries.
+jwt_version=$(jq -r '.libraries | keys[] | select(startswith("Microsoft.IdentityModel.JsonWebTokens/")) | sub(".*/"; "")' \
+  "$work/publish/api/Contoso.Orders.Api.deps.json")
+[ -n "$jwt_version" ] || fail "the published API's deps.json names no Microsoft.IdentityModel.JsonWebTokens."
+quiet new-signing-bound dotnet new console -n SigningBound -o "$work/signing-bound" --no-update-check
+cp "$bench/peers/signing-bound/Program.cs" "$work/signing-bound/Program.cs"
+quiet add-signing-bound dotnet add "$work/signing-bound" package Microsoft.IdentityModel.JsonWebTokens --version "$jwt_version"
+quiet publish-signing-bound dotnet publish "$work/signing-bound" "${publish_properties[@]}" -o "$work/publish/signing-bound" -tl:off -nologo
 
 quiet new-password-check dotnet new console -n PasswordCheck -o "$work/password-check" --no-update-check
 cp "$bench/peers/password-check/Program.cs" "$work/password-check/Program.cs"
@@ -161,7 +225,13 @@ keys="$work/keys"
 mkdir -p "$keys"
 quiet key-rs256 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/rs256.pem"
 quiet key-es256 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$keys/es256.pem"
+# The first admin, from configuration as compose and the Kubernetes migrate job give it: the API refuses a password
+# that contains the address's local part (or a common word), so the password is random and the address plain.
+admin_email="owner-$(date +%s)@example.com"
+admin_password="Bench-$(head -c 18 /dev/urandom | base64 -w 0 | tr '+/' '-_')"
+[[ ${admin_password,,} != *"${admin_email%@*}"* ]] || fail "the generated admin password contains the address's local part."
 api_env=(
+  "${image_env[@]}"
   ASPNETCORE_ENVIRONMENT=Production
   "ConnectionStrings__Postgres=$postgres;Database=benchmark_api"
   Jwt__Issuer=https://api.benchmark.test
@@ -179,6 +249,8 @@ api_env=(
   Email__ResetPasswordUrl=https://app.benchmark.test/reset-password
   Passkeys__RpId=benchmark.test
   Passkeys__Origins__0=https://app.benchmark.test
+  "Admin__Email=$admin_email"
+  "Admin__Password=$admin_password"
 )
 # The same API signing with the P-256 key: the only differences are the key and its algorithm.
 api_es256_env=("${api_env[@]/#Jwt__SigningKeys__0__PemFile=*/Jwt__SigningKeys__0__PemFile=$keys/es256.pem}" Jwt__Algorithm=ES256)
@@ -194,8 +266,7 @@ plain_command=(dotnet "$work/publish/plain/PlainWebApi.dll")
 
 quiet migrate in_dir "$work/publish/api" env "${api_env[@]}" "${api_command[@]}" migrate
 
-# Starts a process in the background and waits for its first 200 at the URL; sets started_pid and started_ms (from
-# just before the process was created to the first 200).
+# Starts a process in the background and waits for its first 200 at the URL; sets started_pid.
 start_and_wait() {
   local name=$1 port=$2 path=$3
   shift 3
@@ -211,8 +282,6 @@ start_and_wait() {
     now=$(date +%s%N)
     ((now - began < 60000000000)) || fail "$name gave no 200 on $path within 60 s; see $logs/$name.log"
   done
-  now=$(date +%s%N)
-  started_ms=$(((now - began) / 1000000))
 }
 
 stop() {
@@ -225,29 +294,82 @@ peak_memory_mb() {
   awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
 }
 
+# Resident memory of a process now (its working set), in MB.
+resident_memory_mb() {
+  awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
+}
+
 median() {
   sort -n | awk '{ values[NR] = $1 } END { print values[int((NR + 1) / 2)] }'
 }
 
-# Start-up: one discarded start (so that every app starts with warm file caches), then the median of the others.
-measure_startup() {
-  local name=$1 port=$2 path=$3
-  shift 3
-  local i times=()
-  for ((i = 0; i <= startups; i++)); do
-    start_and_wait "$name-startup" "$port" "$path" "$@"
-    stop "$started_pid"
-    ((i == 0)) || times+=("$started_ms")
-  done
-  printf '%s\n' "${times[@]}" | median
+# Milliseconds since BEGAN (microseconds, from EPOCHREALTIME: no process to fork while timing a start).
+since_ms() {
+  local now=${EPOCHREALTIME/./}
+  echo $(((now - $1) / 1000))
 }
 
-step "Start-up to the first 200, median of $startups starts each"
-api_startup_ms=$(measure_startup api "$api_port" /health/ready "${api_env[@]}" "${api_command[@]}")
-# The same without the database: how much of the start-up is the first connection to PostgreSQL.
-api_live_startup_ms=$(measure_startup api "$api_port" /health/live "${api_env[@]}" "${api_command[@]}")
-plain_startup_ms=$(measure_startup plain "$plain_port" /weatherforecast "${plain_env[@]}" "${plain_command[@]}")
-echo "api ${api_startup_ms} ms (${api_live_startup_ms} ms to /health/live), plain webapi ${plain_startup_ms} ms" >&2
+# One cold start of NAME, timed from just before its process is created: sets logged_ms (the line "Application
+# started" in its console output, JSON or not), first_ms (the first 200 of FIRST-PATH), then_ms (the first 200 of
+# THEN-PATH, polled after FIRST-PATH's; empty when THEN-PATH is empty) and started_pid. Every start writes a log of
+# its own, so that the line found is this start's.
+# Usage: cold_start NAME PORT FIRST-PATH THEN-PATH ENV/COMMAND...
+cold_start() {
+  local name=$1 port=$2 first=$3 then=$4
+  shift 4
+  local log="$logs/$name.log" began
+  : >"$log"
+  logged_ms='' first_ms='' then_ms=''
+  began=${EPOCHREALTIME/./}
+  (cd "$(dirname "${@: -1}")" && exec env "$@" --urls "http://127.0.0.1:$port" >>"$log" 2>&1) &
+  started_pid=$!
+  pids+=("$started_pid")
+  # A 10 ms pause between polls, so that the polling does not take a core from the start it times.
+  until [ -n "$logged_ms" ] && [ -n "$first_ms" ]; do
+    [ -n "$logged_ms" ] || ! grep -qF 'Application started' "$log" || logged_ms=$(since_ms "$began")
+    [ -n "$first_ms" ] || ! curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$port$first" || first_ms=$(since_ms "$began")
+    kill -0 "$started_pid" 2>/dev/null || fail "$name exited while starting; see $log"
+    (($(since_ms "$began") < 60000)) || fail "$name gave no 200 on $first or logged no start within 60 s; see $log"
+    [ -n "$logged_ms" ] && [ -n "$first_ms" ] || sleep 0.01
+  done
+  [ -n "$then" ] || return 0
+  until curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$port$then"; do
+    kill -0 "$started_pid" 2>/dev/null || fail "$name exited while starting; see $log"
+    (($(since_ms "$began") < 60000)) || fail "$name gave no 200 on $then within 60 s; see $log"
+    sleep 0.01
+  done
+  then_ms=$(since_ms "$began")
+}
+
+# Start-up: one discarded start (so that every app starts with warm file caches), then the median of the others,
+# each figure's own: sets startup_logged_ms, startup_first_ms and startup_then_ms.
+# Usage: measure_startup NAME PORT FIRST-PATH THEN-PATH ENV/COMMAND...
+measure_startup() {
+  local name=$1 port=$2 first=$3 then=$4
+  shift 4
+  local i logged=() firsts=() thens=()
+  for ((i = 0; i <= startups; i++)); do
+    cold_start "$name-startup-$i" "$port" "$first" "$then" "$@"
+    stop "$started_pid"
+    ((i == 0)) && continue
+    logged+=("$logged_ms") firsts+=("$first_ms") thens+=("${then_ms:-0}")
+  done
+  startup_logged_ms=$(printf '%s\n' "${logged[@]}" | median)
+  startup_first_ms=$(printf '%s\n' "${firsts[@]}" | median)
+  startup_then_ms=$(printf '%s\n' "${thens[@]}" | median)
+}
+
+step "Start-up, cold, median of $startups starts each: \"Application started\" logged, the first 200s"
+measure_startup api "$api_port" /health/live /health/ready "${api_env[@]}" "${api_command[@]}"
+api_started_ms=$startup_logged_ms api_live_ms=$startup_first_ms api_ready_ms=$startup_then_ms
+# Kestrel binds what --urls names, not the image's ASPNETCORE_HTTP_PORTS (it warns that it overrides them).
+if grep -q '^ASPNETCORE_HTTP_PORTS=' < <(printf '%s\n' "${image_env[@]}"); then
+  grep -qF 'Overriding HTTP_PORTS' "$logs/api-startup-0.log" \
+    || fail "the API did not say that --urls overrides the image's ASPNETCORE_HTTP_PORTS; see $logs/api-startup-0.log"
+fi
+measure_startup plain "$plain_port" /weatherforecast '' "${plain_env[@]}" "${plain_command[@]}"
+plain_started_ms=$startup_logged_ms plain_first_ms=$startup_first_ms
+echo "api: started ${api_started_ms} ms, /health/live ${api_live_ms} ms, /health/ready ${api_ready_ms} ms; plain webapi: started ${plain_started_ms} ms, /weatherforecast ${plain_first_ms} ms" >&2
 
 # --- Load ----------------------------------------------------------------------------------------------------------
 
@@ -381,17 +503,31 @@ WITH spent AS (
     UPDATE refresh_tokens AS t SET spent_at = now()
     FROM users AS u
     WHERE t.token_hash = (SELECT hash FROM benchmark_hashes WHERE n = :n) AND u.id = t.user_id AND u.is_active
-    RETURNING t.user_id, t.family_id, t.family_expires_at)
-INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, family_expires_at)
-SELECT gen_random_uuid(), user_id, family_id, sha256(random()::text::bytea), now(), LEAST(now() + interval '14 days', family_expires_at), family_expires_at
+    RETURNING t.user_id, t.family_id, t.family_expires_at, t.session_started_at, t.authentication_methods)
+INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, family_expires_at,
+                            session_started_at, authentication_methods, client_address, user_agent)
+SELECT gen_random_uuid(), user_id, family_id, sha256(random()::text::bytea), now(), LEAST(now() + interval '14 days', family_expires_at), family_expires_at,
+       session_started_at, authentication_methods, '127.0.0.1', 'pgbench'
 FROM spent
-RETURNING user_id, expires_at;
+RETURNING user_id, family_id, expires_at, authentication_methods;
 SQL
 quiet pgbench "$pg_bin/pgbench" "${pg_connection[@]}" -n -M prepared -c 8 -j 2 -T "$duration" -f "$work/rotation.sql"
 rotation_tps=$(awk '/^tps = / { printf "%.1f", $3 }' "$logs/pgbench.log")
 [ -n "$rotation_tps" ] || fail "pgbench printed no tps; see $logs/pgbench.log"
 
 echo "the rotation statement alone: $rotation_tps per second" >&2
+
+step "Signing alone: an access token's payload signed with the run's keys, on one core and on every core"
+# Every refresh signs one access token: this is the other bound on refresh, what signing alone reaches with the JWT
+# library the API ships, the key and the payload of a real access token of this run (the API's own, decoded).
+payload_file="$work/access-token-payload.json"
+jq -Rr 'split(".")[1] | gsub("-"; "+") | gsub("_"; "/") | @base64d' <<<"$access_token" >"$payload_file"
+jq -e '.sub and .exp' "$payload_file" >/dev/null || fail "could not decode the access token's payload; see $payload_file"
+cores=$(nproc)
+signing_rs256=$(dotnet "$work/publish/signing-bound/SigningBound.dll" "$keys/rs256.pem" RS256 "$payload_file" "$duration" "$cores")
+echo "$signing_rs256" >&2
+signing_es256=$(dotnet "$work/publish/signing-bound/SigningBound.dll" "$keys/es256.pem" ES256 "$payload_file" "$duration" "$cores")
+echo "$signing_es256" >&2
 
 step "POST /api/v1/auth/login, one connection, beside one BCrypt verification alone"
 login=$(measure login login.lua 1 1 "$api/api/v1/auth/login")
@@ -429,6 +565,7 @@ soak_me=$(cat "$work/soak-me") soak_refresh=$(cat "$work/soak-refresh") soak_log
 printf '%s\n' "$soak_me" "$soak_refresh" "$soak_login" >&2
 curl -fs -o /dev/null "$api/health/live" || fail "the API stopped answering after the soak; see $logs/api.log"
 api_memory_mb=$(peak_memory_mb "$api_pid")
+api_resident_mb=$(resident_memory_mb "$api_pid")
 stop "$api_pid"
 
 step "Two replicas on one database: GET /api/v1/users/me across both, and a deactivation's delay from one to the other"
@@ -452,11 +589,9 @@ me_on_both me-two-replicas-warm-up "$warm_up"
 me_on_both me-two-replicas "$duration"
 me_first=$(cat "$work/me-two-replicas-first") me_second=$(cat "$work/me-two-replicas-second")
 printf '%s\n' "$me_first" "$me_second" >&2
-# An admin of its own (made in SQL: the first admin otherwise comes from configuration), who deactivates the users the
-# delay measurement makes; the run's user stays as it is for the measurements after this one.
-admin_credentials=$(jq -nc --arg email "admin-$email" --arg password "$password" '{email: $email, password: $password}')
-json_post "$api/api/v1/auth/register" "$admin_credentials" >/dev/null
-quiet make-admin "$pg_bin/psql" "${pg_connection[@]}" -v ON_ERROR_STOP=1 -c "UPDATE users SET role = 'admin' WHERE normalized_email = 'admin-$email'"
+# The first admin (from configuration, as in production) deactivates the users the delay measurement makes; the run's
+# user stays as it is for the measurements after this one.
+admin_credentials=$(jq -nc --arg email "$admin_email" --arg password "$admin_password" '{email: $email, password: $password}')
 admin_token=$(json_post "$api/api/v1/auth/login" "$admin_credentials" | jq -er .accessToken)
 revocation=$(python3 "$bench/peers/revocation/revocation_delay.py" "$api" "$replica" "$admin_token" 20 2>"$logs/revocation.log") \
   || { cat "$logs/revocation.log" >&2; fail "the revocation delay measurement failed"; }
@@ -500,6 +635,21 @@ echo "$refresh_telemetry" >&2
 stop "$app_pid"
 stop "$sink_pid"
 
+step "Memory under the same load: a fresh API under me's load (the plain webapi gets the same below)"
+# me's load as measured above (fixed.lua, $connections connections, the warm-up then the measurement) on a process
+# that served nothing before; then, after 5 s idle, its peak (VmHWM: the load's, unless the idle grew past it) and
+# what it keeps (VmRSS). The token comes from
+# the run's user, signed with the same key: the fresh process serves only this load.
+start_and_wait api-memory "$api_port" /health/ready "${api_env[@]}" "${api_command[@]}"
+app_pid=$started_pid
+me_memory=$(measure me-memory fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $access_token" "$api/api/v1/users/me")
+echo "$me_memory" >&2
+sleep 5
+api_load_peak_mb=$(peak_memory_mb "$app_pid")
+api_load_resident_mb=$(resident_memory_mb "$app_pid")
+stop "$app_pid"
+echo "api: peak ${api_load_peak_mb} MB, ${api_load_resident_mb} MB after 5 s idle" >&2
+
 step "Peer: Identity API endpoints, GET /manage/info"
 identity="http://127.0.0.1:$identity_port"
 start_and_wait identity "$identity_port" /health/live "${identity_env[@]}" "${identity_command[@]}"
@@ -514,14 +664,17 @@ echo "$peer" >&2
 identity_memory_mb=$(peak_memory_mb "$identity_pid")
 stop "$identity_pid"
 
-step "Plain webapi under the same load: GET /weatherforecast"
+step "Plain webapi under the same load, a fresh process: GET /weatherforecast"
 start_and_wait plain "$plain_port" /weatherforecast "${plain_env[@]}" "${plain_command[@]}"
 plain_pid=$started_pid
 app_pid=$plain_pid
 plain=$(measure plain fixed.lua "$wrk_threads" "$connections" "http://127.0.0.1:$plain_port/weatherforecast")
 echo "$plain" >&2
+sleep 5
 plain_memory_mb=$(peak_memory_mb "$plain_pid")
+plain_resident_mb=$(resident_memory_mb "$plain_pid")
 stop "$plain_pid"
+echo "plain webapi: peak ${plain_memory_mb} MB, ${plain_resident_mb} MB after 5 s idle" >&2
 
 # --- Report --------------------------------------------------------------------------------------------------------
 
@@ -593,11 +746,31 @@ two_factor_second=$(two_factor_part second_step) || fail "the two-factor tool pr
 two_factor_both=$(two_factor_part both_steps) || fail "the two-factor tool printed no whole login: $two_factor"
 two_factor_login=$(ratio "$(field "$two_factor_both" p50_ms)" "$(field "$login" p50_ms)")
 [ "$(unexpected "$register" 202)" -eq 0 ] || fail "registration saw other statuses than 202: $register"
-startup_ratio=$(ratio "$api_startup_ms" "$plain_startup_ms")
-memory_ratio=$(ratio "$api_memory_mb" "$plain_memory_mb")
+startup_ratio=$(ratio "$api_ready_ms" "$plain_first_ms")
+memory_ratio=$(ratio "$api_load_peak_mb" "$plain_memory_mb")
+# Refresh's two bounds: signing on every core (S) and its statement alone in PostgreSQL (P). Refresh needs both, on
+# cores it shares with PostgreSQL and the load generator: the lower bound is the target's reference, and 1/(1/S + 1/P),
+# both costs paid one after the other on the same cores, is shown beside it.
+lower_of() {
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a < b ? a : b }'
+}
+combined_of() {
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 1 / (1 / a + 1 / b) }'
+}
+signing_rs256_all=$(field "$signing_rs256" signatures_per_s_all_cores)
+signing_es256_all=$(field "$signing_es256" signatures_per_s_all_cores)
+[ -n "$signing_rs256_all" ] && [ -n "$signing_es256_all" ] || fail "the signing bound printed no figures: $signing_rs256 / $signing_es256"
+refresh_lower=$(lower_of "$signing_rs256_all" "$rotation_tps")
+refresh_bound=$(ratio "$(field "$refresh" rps)" "$refresh_lower")
+refresh_combined=$(combined_of "$signing_rs256_all" "$rotation_tps")
+refresh_combined_ratio=$(ratio "$(field "$refresh" rps)" "$refresh_combined")
+refresh_es256_lower=$(lower_of "$signing_es256_all" "$rotation_tps")
+refresh_es256_bound=$(ratio "$(field "$refresh_es256" rps)" "$refresh_es256_lower")
+refresh_es256_combined=$(combined_of "$signing_es256_all" "$rotation_tps")
+refresh_es256_combined_ratio=$(ratio "$(field "$refresh_es256" rps)" "$refresh_es256_combined")
 soak_5xx=$(($(five_xx "$soak_me") + $(five_xx "$soak_refresh") + $(five_xx "$soak_login")))
 soak_unexpected=$(($(unexpected "$soak_me" 200) + $(unexpected "$soak_refresh" 200) + $(unexpected "$soak_login" 200)))
-for line in "$ceiling" "$me" "$me_first" "$me_second" "$me_no_multiplexing" "$refresh" "$login" "$me_es256" "$refresh_es256" "$login_es256" "$me_telemetry" "$refresh_telemetry" "$peer" "$plain"; do
+for line in "$ceiling" "$me" "$me_first" "$me_second" "$me_no_multiplexing" "$refresh" "$login" "$me_es256" "$refresh_es256" "$login_es256" "$me_telemetry" "$refresh_telemetry" "$me_memory" "$peer" "$plain"; do
   [ "$(unexpected "$line" 200)" -eq 0 ] || fail "a measurement saw other statuses than 200: $line"
 done
 
@@ -621,8 +794,9 @@ report="$bench/results/latest.md"
   echo "| Two replicas on one database, half the connections on each: \`GET /api/v1/users/me\` | ${me_two_replicas_rps} req/s in all; first $(figures "$me_first"); second $(figures "$me_second") | first $(cpu_per_request "$me_first"); second $(field "$me_second" app_us) µs app | ${me_two_replicas_ceiling}x the one-replica ceiling (one machine: the replicas share its cores) | | |"
   echo "| Two replicas: a deactivation (admin \`PUT\` on the first) to the first 401 of \`/me\` on the second, $(field "$revocation" tries) tries | median $(field "$revocation" median_ms) ms, max $(field "$revocation" max_ms) ms (polled every $(field "$revocation" resolution_ms) ms on average) | | | max at most 1 s | $(verdict "$revocation_max_s" at_most 1) |"
   echo "| Identity API endpoints: \`GET /manage/info\` | $(figures "$peer") | $(cpu_per_request "$peer") | me is ${me_peer}x the peer | at least 1.0x | $(verdict "$me_peer" at_least 1.0) |"
-  echo "| \`POST /api/v1/auth/refresh\` (RS256; rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | ${refresh_ceiling}x the ceiling | at least 0.15x | $(verdict "$refresh_ceiling" at_least 0.15) |"
+  echo "| \`POST /api/v1/auth/refresh\` (RS256; rotation, reuse detection) | $(figures "$refresh") | $(cpu_per_request "$refresh") | refresh is ${refresh_bound}x the lower of its two bounds (signing on every core, pgbench: ${refresh_lower}/s); ${refresh_combined_ratio}x the two costs combined on shared cores (${refresh_combined}/s); ${refresh_ceiling}x the ceiling | at least 0.8x | $(verdict "$refresh_bound" at_least 0.8) |"
   echo "| Refresh's statement alone in PostgreSQL (pgbench, 8 clients, no app) | $rotation_tps statements/s | | ${rotation_ceiling}x the ceiling: the most refresh could reach if the app cost nothing | | |"
+  echo "| Signing alone: \`JsonWebTokenHandler.CreateToken\` (Microsoft.IdentityModel.JsonWebTokens $jwt_version), the run's key, a real access token's payload | RS256: $(field "$signing_rs256" signatures_per_s_one_core)/s on one core, ${signing_rs256_all}/s on $(field "$signing_rs256" threads) cores; ES256: $(field "$signing_es256" signatures_per_s_one_core)/s on one core, ${signing_es256_all}/s on $(field "$signing_es256" threads) cores | | the most refresh could reach if signing were all it did | | |"
   echo "| \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login") | $(cpu_per_request "$login") | p50 is ${login_verify}x one verification alone (${verify_ms} ms) | at most 1.2x | $(verdict "$login_verify" at_most 1.2) |"
   echo "| 2FA login: password step (403 with mfaToken), \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection, $(jq -r .accounts <<<"$two_factor") accounts in turn | $(percentiles "$two_factor_password") | | | | |"
   echo "| 2FA login: second step, \`POST /api/v1/auth/login/two-factor\` with an authenticator code, 1 connection | $(field "$two_factor_second" rps) req/s alone; $(percentiles "$two_factor_second") | | | | |"
@@ -630,12 +804,13 @@ report="$bench/results/latest.md"
   echo "| \`POST /api/v1/auth/register\` at cost $bcrypt_cost, 1 connection, a new address each time | $(figures "$register") | $(cpu_per_request "$register") | p50 is ${register_verify}x one verification alone | | |"
   echo "| The common-password check alone ($(field "$password_check" passwords) passwords) | $(field "$password_check" ns_per_lookup) ns per lookup; loaded in $(field "$password_check" load_ms) ms on first use, holding $(field "$password_check" retained_kib) KiB | | | | |"
   echo "| ES256: \`GET /api/v1/users/me\` | $(figures "$me_es256") | $(cpu_per_request "$me_es256") | ${me_es256_ceiling}x the ceiling; RS256 me is ${me_rs_over_es}x ES256 me | | |"
-  echo "| ES256: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_es256") | $(cpu_per_request "$refresh_es256") | ${refresh_es256_ceiling}x the ceiling; RS256 refresh is ${refresh_rs_over_es}x ES256 refresh | | |"
+  echo "| ES256: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_es256") | $(cpu_per_request "$refresh_es256") | ${refresh_es256_bound}x the lower of its two bounds (ES256 signing on every core, pgbench: ${refresh_es256_lower}/s); ${refresh_es256_combined_ratio}x the two combined (${refresh_es256_combined}/s); ${refresh_es256_ceiling}x the ceiling; RS256 refresh is ${refresh_rs_over_es}x ES256 refresh | | |"
   echo "| ES256: \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login_es256") | $(cpu_per_request "$login_es256") | p50 is ${login_es256_verify}x one verification alone | | |"
-  echo "| Telemetry exported (OTLP/HTTP to a local sink): \`GET /api/v1/users/me\` | $(figures "$me_telemetry") | $(cpu_per_request "$me_telemetry") | ${me_telemetry_share}x me without telemetry | | |"
+  echo "| Telemetry exported (OTLP/HTTP to a local sink): \`GET /api/v1/users/me\` | $(figures "$me_telemetry") | $(cpu_per_request "$me_telemetry") | ${me_telemetry_share}x me without telemetry | at least 0.8x | $(verdict "$me_telemetry_share" at_least 0.8) |"
   echo "| Telemetry exported: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_telemetry") | $(cpu_per_request "$refresh_telemetry") | ${refresh_telemetry_share}x refresh without telemetry | | |"
-  echo "| Start-up to the first 200 of \`/health/ready\`, median of $startups | ${api_startup_ms} ms (${api_live_startup_ms} ms to the first 200 of \`/health/live\`, which needs no database); plain webapi ${plain_startup_ms} ms to \`/weatherforecast\` | | ${startup_ratio}x plain webapi | at most 1.5x | $(verdict "$startup_ratio" at_most 1.5) |"
-  echo "| Peak memory (VmHWM) under load | ${api_memory_mb} MB after every phase and the soak; plain webapi ${plain_memory_mb} MB; Identity peer ${identity_memory_mb} MB | | ${memory_ratio}x plain webapi | at most 1.5x | $(verdict "$memory_ratio" at_most 1.5) |"
+  echo "| Start-up, cold, median of $startups (after one discarded), from just before the process: \"Application started\" logged, the first 200 of \`/health/live\`, of \`/health/ready\` | API ${api_started_ms} ms logged, ${api_live_ms} ms live, ${api_ready_ms} ms ready; plain webapi ${plain_started_ms} ms logged, ${plain_first_ms} ms to the first 200 of \`/weatherforecast\` | | ready is ${startup_ratio}x the plain webapi's first 200 | at most 1.5x | $(verdict "$startup_ratio" at_most 1.5) |"
+  echo "| Memory under the same load, each a fresh process: me's load on the API, \`/weatherforecast\` on the plain webapi ($connections connections, warm-up then measurement) | API peak (VmHWM) ${api_load_peak_mb} MB, ${api_load_resident_mb} MB resident (VmRSS) after 5 s idle; plain webapi peak ${plain_memory_mb} MB, ${plain_resident_mb} MB after 5 s idle | | API peak is ${memory_ratio}x the plain webapi's | at most 1.5x | $(verdict "$memory_ratio" at_most 1.5) |"
+  echo "| Memory of the main API process after every phase and the soak (what a memory limit must cover) | peak (VmHWM) ${api_memory_mb} MB, ${api_resident_mb} MB resident (VmRSS) then; Identity peer peak ${identity_memory_mb} MB | | | | |"
   echo "| Soak, ${soak} s: me over $me_connections connections | $(figures "$soak_me"); $(statuses_of "$soak_me") | | | | |"
   echo "| Soak: refresh over $refresh_connections connections | $(figures "$soak_refresh"); $(statuses_of "$soak_refresh") | | | | |"
   echo "| Soak: login over $login_connections connection | $(figures "$soak_login"); $(statuses_of "$soak_login") | | | | |"
