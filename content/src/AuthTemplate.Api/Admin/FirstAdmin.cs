@@ -50,7 +50,7 @@ public sealed class FirstAdmin(AppDbContext db, PasswordHasher passwords, IOptio
 /// does not hold up start-up: its first query sets up EF Core (the model and the query's translation, most of a second
 /// on two cores), which the app would otherwise wait for before it listens and reports ready.
 /// </summary>
-public sealed class FirstAdminAtStartup(IServiceScopeFactory scopes, IOptions<AdminSettings> settings, ILogger<FirstAdminAtStartup> logger) : BackgroundService
+public sealed class FirstAdminAtStartup(IServiceScopeFactory scopes, DatabaseModelWarmUp databaseModel, IOptions<AdminSettings> settings, ILogger<FirstAdminAtStartup> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -62,6 +62,7 @@ public sealed class FirstAdminAtStartup(IServiceScopeFactory scopes, IOptions<Ad
 
         try
         {
+            await databaseModel.Built.WaitAsync(stoppingToken);
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<FirstAdmin>().EnsureAsync(stoppingToken);
         }
