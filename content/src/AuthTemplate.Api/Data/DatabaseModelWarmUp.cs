@@ -2,11 +2,11 @@ namespace AuthTemplate.Api.Data;
 
 /// <summary>
 /// Builds EF Core's model once, on a thread of its own, from the moment the host starts. Built by whatever queried
-/// first instead, the model took most of a second while the other first queries waited on EF Core's lock, each
-/// holding a thread-pool thread: on two cores that starved the pool, and requests that needed no database (the
-/// probes among them) waited half a second for a thread. The app's own work after start-up (the outbox, the first
-/// admin) awaits <see cref="Built"/> without holding a thread. Readiness does not wait for it: the model builds while
-/// the app starts and answers its first probes, and a request that needs it sooner waits only for what is left.
+/// first instead, the model took most of a second while the other first queries waited on EF Core's lock, each holding
+/// a thread-pool thread: on two cores that starved the pool, and requests that needed no database (the probes among
+/// them) waited half a second for a thread. The app's own database work at start-up (the outbox sender's first poll,
+/// say) awaits <see cref="Built"/> without holding a thread. Readiness does not wait for it: the model builds while the
+/// app starts and answers its first probes, and a request that needs it sooner waits only for what is left.
 /// </summary>
 public sealed partial class DatabaseModelWarmUp(IServiceScopeFactory scopes, ILogger<DatabaseModelWarmUp> logger) : IHostedService
 {
@@ -29,6 +29,10 @@ public sealed partial class DatabaseModelWarmUp(IServiceScopeFactory scopes, ILo
         {
             using var scope = scopes.CreateScope();
             _ = scope.ServiceProvider.GetRequiredService<AppDbContext>().Model;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The app stopped before the model was built: nothing will query it.
         }
         catch (Exception exception)
         {
