@@ -16,16 +16,6 @@ public static class TelemetryRegistration
 {
     public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    public const string SamplerVariable = "OTEL_TRACES_SAMPLER";
-
-    /// <summary>
-    /// The share of requests traced when <c>OTEL_TRACES_SAMPLER</c> is unset, outside Development. Recording and
-    /// exporting a span for every request cost <c>/me</c> about a third of its throughput in the benchmark; one in ten
-    /// costs a few percent. Metrics and logs still cover every request, and a caller's sampled trace is always
-    /// continued (parent-based).
-    /// </summary>
-    public const double DefaultTraceRatio = 0.1;
-
     /// <summary>Entity Framework Core's own meter: active contexts, queries, saves and their failures.</summary>
     private const string EntityFrameworkCoreMeter = "Microsoft.EntityFrameworkCore";
 
@@ -63,25 +53,13 @@ public static class TelemetryRegistration
             // The project name unless OTEL_SERVICE_NAME (or service.name in OTEL_RESOURCE_ATTRIBUTES) says otherwise:
             // the environment is read again after the fallback so that it wins.
             .ConfigureResource(resource => resource.AddService(AppTelemetry.Name).AddEnvironmentVariableDetector())
-            .WithTracing(tracing =>
-            {
-                // Set, OTEL_TRACES_SAMPLER (and OTEL_TRACES_SAMPLER_ARG) is read by the SDK itself. Development traces
-                // every request.
-                if (string.IsNullOrWhiteSpace(builder.Configuration[SamplerVariable]))
-                {
-                    tracing.SetSampler(new ParentBasedSampler(builder.Environment.IsDevelopment()
-                        ? new AlwaysOnSampler()
-                        : new TraceIdRatioBasedSampler(DefaultTraceRatio)));
-                }
-
-                tracing
-                    .AddSource(AppTelemetry.Name)
-                    // Probes run every few seconds and say nothing a trace would help with.
-                    .AddAspNetCoreInstrumentation(options =>
-                        options.Filter = context => !context.Request.Path.StartsWithSegments(HealthEndpoints.PathPrefix))
-                    .AddHttpClientInstrumentation()
-                    .AddNpgsql();
-            })
+            .WithTracing(tracing => tracing
+                .AddSource(AppTelemetry.Name)
+                // Probes run every few seconds and say nothing a trace would help with.
+                .AddAspNetCoreInstrumentation(options =>
+                    options.Filter = context => !context.Request.Path.StartsWithSegments(HealthEndpoints.PathPrefix))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
             .WithMetrics(metrics => metrics
                 .AddMeter(AppTelemetry.Name)
                 // On .NET 10 this subscribes to every ASP.NET Core meter: Hosting (http.server.*), Kestrel, Routing,
