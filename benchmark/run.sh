@@ -632,13 +632,13 @@ seed_refresh_tokens "$BENCHMARK_REFRESH_TOKENS" $((connections + connections / 2
 refresh_telemetry=$(run_wrk refresh-telemetry refresh.lua "$wrk_threads" "$connections" "$duration" "$api")
 echo "$refresh_telemetry" >&2
 stop "$app_pid"
-# The default traces one request in ten; the same with every request traced, for what a trace per request costs.
-start_and_wait api-telemetry-every-request "$api_port" /health/ready "${api_env[@]}" \
+# The default traces every request; the same with one request in ten traced, for what a span per request costs.
+start_and_wait api-telemetry-sampled "$api_port" /health/ready "${api_env[@]}" \
   "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
-  OTEL_TRACES_SAMPLER=parentbased_always_on "${api_command[@]}"
+  OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 "${api_command[@]}"
 app_pid=$started_pid
-me_telemetry_every=$(measure me-telemetry-every-request fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $access_token" "$api/api/v1/users/me")
-echo "$me_telemetry_every" >&2
+me_telemetry_sampled=$(measure me-telemetry-sampled fixed.lua "$wrk_threads" "$connections" -H "Authorization: Bearer $access_token" "$api/api/v1/users/me")
+echo "$me_telemetry_sampled" >&2
 [ -n "$(find "$logs" -name otlp-sink.log)" ] && kill -0 "$sink_pid" 2>/dev/null || fail "the OTLP sink stopped; see $logs/otlp-sink.log"
 stop "$app_pid"
 stop "$sink_pid"
@@ -745,7 +745,7 @@ multiplexing_gain=$(ratio "$(field "$me" rps)" "$(field "$me_no_multiplexing" rp
 refresh_ceiling=$(ratio "$(field "$refresh" rps)" "$(field "$ceiling" rps)")
 me_telemetry_share=$(ratio "$(field "$me_telemetry" rps)" "$(field "$me" rps)")
 refresh_telemetry_share=$(ratio "$(field "$refresh_telemetry" rps)" "$(field "$refresh" rps)")
-me_telemetry_every_share=$(ratio "$(field "$me_telemetry_every" rps)" "$(field "$me" rps)")
+me_telemetry_sampled_share=$(ratio "$(field "$me_telemetry_sampled" rps)" "$(field "$me" rps)")
 rotation_ceiling=$(ratio "$rotation_tps" "$(field "$ceiling" rps)")
 verify_ms=$(field "$verify" median_ms)
 login_verify=$(ratio "$(field "$login" p50_ms)" "$verify_ms")
@@ -779,7 +779,7 @@ refresh_es256_combined=$(combined_of "$signing_es256_all" "$rotation_tps")
 refresh_es256_combined_ratio=$(ratio "$(field "$refresh_es256" rps)" "$refresh_es256_combined")
 soak_5xx=$(($(five_xx "$soak_me") + $(five_xx "$soak_refresh") + $(five_xx "$soak_login")))
 soak_unexpected=$(($(unexpected "$soak_me" 200) + $(unexpected "$soak_refresh" 200) + $(unexpected "$soak_login" 200)))
-for line in "$ceiling" "$me" "$me_first" "$me_second" "$me_no_multiplexing" "$refresh" "$login" "$me_es256" "$refresh_es256" "$login_es256" "$me_telemetry" "$refresh_telemetry" "$me_telemetry_every" "$me_memory" "$peer" "$plain"; do
+for line in "$ceiling" "$me" "$me_first" "$me_second" "$me_no_multiplexing" "$refresh" "$login" "$me_es256" "$refresh_es256" "$login_es256" "$me_telemetry" "$refresh_telemetry" "$me_telemetry_sampled" "$me_memory" "$peer" "$plain"; do
   [ "$(unexpected "$line" 200)" -eq 0 ] || fail "a measurement saw other statuses than 200: $line"
 done
 
@@ -815,8 +815,8 @@ report="$bench/results/latest.md"
   echo "| ES256: \`GET /api/v1/users/me\` | $(figures "$me_es256") | $(cpu_per_request "$me_es256") | ${me_es256_ceiling}x the ceiling; RS256 me is ${me_rs_over_es}x ES256 me | | |"
   echo "| ES256: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_es256") | $(cpu_per_request "$refresh_es256") | ${refresh_es256_bound}x the lower of its two bounds (ES256 signing on every core, pgbench: ${refresh_es256_lower}/s); ${refresh_es256_combined_ratio}x the two combined (${refresh_es256_combined}/s); ${refresh_es256_ceiling}x the ceiling; RS256 refresh is ${refresh_rs_over_es}x ES256 refresh | | |"
   echo "| ES256: \`POST /api/v1/auth/login\` at cost $bcrypt_cost, 1 connection | $(figures "$login_es256") | $(cpu_per_request "$login_es256") | p50 is ${login_es256_verify}x one verification alone | | |"
-  echo "| Telemetry exported (OTLP/HTTP to a local sink; the default sampler, one request in ten traced): \`GET /api/v1/users/me\` | $(figures "$me_telemetry") | $(cpu_per_request "$me_telemetry") | ${me_telemetry_share}x me without telemetry | at least 0.8x | $(verdict "$me_telemetry_share" at_least 0.8) |"
-  echo "| Telemetry exported with every request traced (\`OTEL_TRACES_SAMPLER=parentbased_always_on\`): \`GET /api/v1/users/me\` | $(figures "$me_telemetry_every") | $(cpu_per_request "$me_telemetry_every") | ${me_telemetry_every_share}x me without telemetry | | |"
+  echo "| Telemetry exported (OTLP/HTTP to a local sink; every request traced, the default): \`GET /api/v1/users/me\` | $(figures "$me_telemetry") | $(cpu_per_request "$me_telemetry") | ${me_telemetry_share}x me without telemetry | at least 0.8x | $(verdict "$me_telemetry_share" at_least 0.8) |"
+  echo "| Telemetry exported, one request in ten traced (\`OTEL_TRACES_SAMPLER=parentbased_traceidratio\`, \`0.1\`): \`GET /api/v1/users/me\` | $(figures "$me_telemetry_sampled") | $(cpu_per_request "$me_telemetry_sampled") | ${me_telemetry_sampled_share}x me without telemetry | | |"
   echo "| Telemetry exported: \`POST /api/v1/auth/refresh\` | $(figures "$refresh_telemetry") | $(cpu_per_request "$refresh_telemetry") | ${refresh_telemetry_share}x refresh without telemetry | | |"
   echo "| Start-up, cold, median of $startups (after one discarded), from just before the process: \"Application started\" logged, the first 200 of \`/health/live\`, of \`/health/ready\` | API ${api_started_ms} ms logged, ${api_live_ms} ms live, ${api_ready_ms} ms ready; plain webapi ${plain_started_ms} ms logged, ${plain_first_ms} ms to the first 200 of \`/weatherforecast\` | | ready is ${startup_ratio}x the plain webapi's first 200 | at most 1.5x | $(verdict "$startup_ratio" at_most 1.5) |"
   echo "| Memory under the same load, each a fresh process: me's load on the API, \`/weatherforecast\` on the plain webapi ($connections connections, warm-up then measurement) | API peak (VmHWM) ${api_load_peak_mb} MB, ${api_load_resident_mb} MB resident (VmRSS) after 5 s idle; plain webapi peak ${plain_memory_mb} MB, ${plain_resident_mb} MB after 5 s idle | | API peak is ${memory_ratio}x the plain webapi's | at most 1.5x | $(verdict "$memory_ratio" at_most 1.5) |"
