@@ -107,7 +107,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>
     /// Migrates a fresh database, then starts the app on it, as a deployment would; the tests begin once the work the
-    /// app does after it starts (the first admin, say) is done.
+    /// app's features do after it starts is done.
     /// </summary>
     public async Task InitializeAsync()
     {

@@ -45,6 +45,39 @@ public sealed class PasswordPolicyTests(ApiFactory api, ITestOutputHelper output
         Assert.False(CommonPasswords.From(["Contoso-Welcome-1"]).Contains("contoso-welcome-2"));
     }
 
+    /// <summary>
+    /// The list is read as bytes at start-up: every line of the embedded file, read here as text (the non-ASCII lines
+    /// too), and in another letter case, is in it, and it holds nothing else.
+    /// </summary>
+    [Fact]
+    public void Every_password_of_the_embedded_list_read_as_text_is_in_the_list_read_as_bytes()
+    {
+        using var resource = typeof(CommonPasswords).Assembly.GetManifestResourceStream("Passwords.common-passwords.txt.gz")!;
+        using var reader = new StreamReader(new System.IO.Compression.GZipStream(resource, System.IO.Compression.CompressionMode.Decompress));
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        Assert.Contains(lines, line => !System.Text.Ascii.IsValid(line));
+        Assert.All(lines, line => Assert.True(CommonPasswords.List.Contains(line.ToUpperInvariant()), line));
+        Assert.Equal(CommonPasswords.From(lines).Count, CommonPasswords.List.Count - CommonPasswords.From(BlockedOnly()).Count);
+    }
+
+    private static IEnumerable<string> BlockedOnly()
+    {
+        using var resource = typeof(CommonPasswords).Assembly.GetManifestResourceStream("Passwords.blocked-passwords.txt")!;
+        using var reader = new StreamReader(resource);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && !line.StartsWith('#'))
+            {
+                yield return line;
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Listed))]
     public async Task Registration_refuses_a_listed_password_and_creates_no_account(string password)

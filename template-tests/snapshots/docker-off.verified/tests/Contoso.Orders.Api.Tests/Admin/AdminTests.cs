@@ -280,6 +280,7 @@ public sealed class AdminTests(ApiFactory api)
 
         await using var app = api.WithSettings(new Dictionary<string, string?> { ["Admin:Email"] = email, ["Admin:Password"] = "Unused-but-strong-9f3k2" });
         _ = app.Server;
+        await AdminFeature.FirstAdminOf(app.Services);
 
         Assert.Equal("admin", await api.Database.ScalarAsync<string>($"SELECT role FROM users WHERE normalized_email = '{email}'"));
         Assert.Equal(HttpStatusCode.OK, (await _client.LoginAsync(email)).StatusCode);

@@ -105,7 +105,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return secret;
     });
 
-    /// <summary>Migrates a fresh database, then starts the app on it, as a deployment would.</summary>
+    /// <summary>
+    /// Migrates a fresh database, then starts the app on it, as a deployment would; the tests begin once the work the
+    /// app's features do after it starts is done.
+    /// </summary>
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
@@ -115,6 +118,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         }
 
         _ = Server;
+        foreach (var feature in ApiFeatures.All)
+        {
+            await feature.StartedAsync(Services);
+        }
     }
 
     /// <summary>The key the app of <see cref="ForAlgorithm"/> signs with.</summary>

@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Contoso.Auth_Api.Api.Admin;
 using Contoso.Auth_Api.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Contoso.Auth_Api.Api.Tests.Admin;
 
@@ -11,6 +14,13 @@ public sealed class AdminFeature : IApiFeature
 {
     public IEnumerable<KeyValuePair<string, string?>> SettingsFor(ApiFactory factory) =>
         [new("Admin:Email", ApiFactory.AdminEmail), new("Admin:Password", factory.AdminPassword)];
+
+    /// <summary>The first admin is made once the app has started; every test app waits for it.</summary>
+    public Task StartedAsync(IServiceProvider services) => FirstAdminOf(services);
+
+    /// <summary>Completes when the app of <paramref name="services"/> has made sure of its first admin.</summary>
+    public static Task FirstAdminOf(IServiceProvider services) =>
+        services.GetServices<IHostedService>().OfType<FirstAdminAtStartup>().Single().ExecuteTask ?? Task.CompletedTask;
 
     public IEnumerable<ApiEndpoint> Endpoints =>
     [

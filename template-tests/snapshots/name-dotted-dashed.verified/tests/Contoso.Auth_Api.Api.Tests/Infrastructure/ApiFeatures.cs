@@ -16,6 +16,9 @@ public interface IApiFeature
 
     /// <summary>Settings the feature needs in every test app of <paramref name="factory"/>.</summary>
     IEnumerable<KeyValuePair<string, string?>> SettingsFor(ApiFactory factory) => [];
+
+    /// <summary>Completes when the feature's own work after start-up is done in the app of <paramref name="services"/>.</summary>
+    Task StartedAsync(IServiceProvider services) => Task.CompletedTask;
 }
 
 /// <summary>

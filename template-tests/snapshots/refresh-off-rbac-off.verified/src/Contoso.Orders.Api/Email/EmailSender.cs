@@ -25,6 +25,7 @@ public sealed partial class EmailSender(
     EmailTemplates templates,
     IOptions<EmailSettings> settings,
     TimeProvider time,
+    DatabaseModelWarmUp databaseModel,
     ILogger<EmailSender> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxOutageDelay = TimeSpan.FromSeconds(30);
@@ -34,6 +35,7 @@ public sealed partial class EmailSender(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await databaseModel.Built.WaitAsync(stoppingToken);
         var outages = 0;
         var nextPrune = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)

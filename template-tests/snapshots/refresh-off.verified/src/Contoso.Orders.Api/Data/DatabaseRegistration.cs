@@ -25,6 +25,8 @@ public static class DatabaseRegistration
             .UseSnakeCaseNamingConvention()
             .AddInterceptors(serviceProvider.GetServices<IInterceptor>()));
 
+        services.AddSingleton<DatabaseModelWarmUp>();
+        services.AddHostedService(serviceProvider => serviceProvider.GetRequiredService<DatabaseModelWarmUp>());
         return services;
     }
 }
