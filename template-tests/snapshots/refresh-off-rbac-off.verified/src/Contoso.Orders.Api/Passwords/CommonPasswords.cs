@@ -18,8 +18,6 @@ namespace Contoso.Orders.Api.Passwords;
 public sealed class CommonPasswords
 {
     private const int IndexBits = 16;
-    private const ulong FnvOffset = 14_695_981_039_346_656_037UL;
-    private const ulong FnvPrime = 1_099_511_628_211UL;
 
     private static readonly Lazy<CommonPasswords> Embedded = new(LoadEmbedded);
 
@@ -30,9 +28,9 @@ public sealed class CommonPasswords
 
     private CommonPasswords(IEnumerable<ulong> fingerprints)
     {
-        _fingerprints = [.. fingerprints];
-        Array.Sort(_fingerprints);
-        _fingerprints = _fingerprints.Length == 0 ? _fingerprints : _fingerprints[..(Deduplicate(_fingerprints) + 1)];
+        ulong[] sorted = [.. fingerprints];
+        Array.Sort(sorted);
+        _fingerprints = sorted[..Deduplicate(sorted)];
         _bucketStarts = new int[(1 << IndexBits) + 1];
         foreach (var fingerprint in _fingerprints)
         {
@@ -82,19 +80,19 @@ public sealed class CommonPasswords
         return new CommonPasswords([.. Fingerprints(common, comments: false), .. Fingerprints(blocked, comments: true)]);
     }
 
-    /// <summary>Moves each distinct value of a sorted array to its front; returns the index of the last one.</summary>
+    /// <summary>Moves each distinct value of a sorted array to its front; returns how many there are.</summary>
     private static int Deduplicate(ulong[] sorted)
     {
-        var last = 0;
-        for (var i = 1; i < sorted.Length; i++)
+        var count = 0;
+        foreach (var value in sorted)
         {
-            if (sorted[i] != sorted[last])
+            if (count == 0 || value != sorted[count - 1])
             {
-                sorted[++last] = sorted[i];
+                sorted[count++] = value;
             }
         }
 
-        return last;
+        return count;
     }
 
     private static Stream Resource(Assembly assembly, string name) =>
@@ -128,37 +126,22 @@ public sealed class CommonPasswords
         return fingerprints;
     }
 
-    /// <summary>The fingerprint of a line of UTF-8 text: an ASCII line is hashed as it is, any other one decoded first.</summary>
+    /// <summary>The fingerprint of a line of UTF-8 text, decoded into a buffer rather than a string.</summary>
     private static ulong Fingerprint(ReadOnlySpan<byte> line)
     {
-        if (!Ascii.IsValid(line))
-        {
-            return Fingerprint(Encoding.UTF8.GetString(line));
-        }
-
-        var hash = FnvOffset;
-        foreach (var character in line)
-        {
-            hash = (hash ^ char.ToLowerInvariant((char)character)) * FnvPrime;
-        }
-
-        return Mix(hash);
+        var characters = line.Length <= 256 ? stackalloc char[line.Length] : new char[line.Length];
+        return Fingerprint(characters[..Encoding.UTF8.GetChars(line, characters)]);
     }
 
     /// <summary>FNV-1a over the lower-cased UTF-16 text, then a final mix so that the top bits spread evenly.</summary>
     private static ulong Fingerprint(ReadOnlySpan<char> password)
     {
-        var hash = FnvOffset;
+        var hash = 14_695_981_039_346_656_037UL;
         foreach (var character in password)
         {
-            hash = (hash ^ char.ToLowerInvariant(character)) * FnvPrime;
+            hash = (hash ^ char.ToLowerInvariant(character)) * 1_099_511_628_211UL;
         }
 
-        return Mix(hash);
-    }
-
-    private static ulong Mix(ulong hash)
-    {
         hash ^= hash >> 33;
         hash *= 0xff51afd7ed558ccdUL;
         hash ^= hash >> 33;
