@@ -1,6 +1,7 @@
 using System.Net;
 using Contoso.Orders.Api.Security.SigningKeys;
 using Contoso.Orders.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -162,6 +163,44 @@ public sealed class AccessTokenTests(ApiFactory api)
         await (await client.GetMeAsync(Tamper(token))).AssertProblemAsync(HttpStatusCode.Unauthorized);
         clock.Advance(TimeSpan.FromMinutes(2) + Configuration.JwtSettings.ClockSkew + TimeSpan.FromSeconds(1));
         await (await client.GetMeAsync(token)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    /// <summary>
+    /// A token whose signature is remembered is validated from its first reading (<see cref="Security.RememberedTokenHandler"/>):
+    /// presented again it is not read again, and it is still refused once it expires.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public async Task A_token_presented_again_is_not_read_again_and_is_still_refused_once_expired(string algorithm)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var reads = 0;
+        await using var app = api.ForAlgorithm(algorithm).WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(clock);
+            services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
+                options.TokenValidationParameters.TokenReader = (token, _) =>
+                {
+                    Interlocked.Increment(ref reads);
+                    return new JsonWebToken(token);
+                });
+        }));
+        using var client = app.CreateClient();
+        var userId = await NewUserIdAsync(client);
+        var now = clock.GetUtcNow();
+        var token = Tokens(algorithm).Create(userId, notBefore: now.AddMinutes(-1), expires: now.AddMinutes(2));
+        var readsBefore = Volatile.Read(ref reads);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetMeAsync(token)).StatusCode);
+        var readsOfFirstSight = Volatile.Read(ref reads) - readsBefore;
+        Assert.Equal(HttpStatusCode.OK, (await client.GetMeAsync(token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetMeAsync(token)).StatusCode);
+        Assert.True(readsOfFirstSight > 0, "the token was read when first seen");
+        Assert.Equal(readsBefore + readsOfFirstSight, Volatile.Read(ref reads));
+
+        clock.Advance(TimeSpan.FromMinutes(2) + Configuration.JwtSettings.ClockSkew + TimeSpan.FromSeconds(1));
+        await (await client.GetMeAsync(token)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.True(Volatile.Read(ref reads) > readsBefore + readsOfFirstSight, "the expired token was read afresh");
     }
 
     private TestTokens Tokens(string algorithm) => new(api.Key(algorithm));

@@ -40,6 +40,8 @@ public static class JwtAuthentication
         public void Configure(string? name, JwtBearerOptions options)
         {
             var settings = jwt.Value;
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(new RememberedTokenHandler(signatures) { MapInboundClaims = false });
             options.MapInboundClaims = false;
             options.TimeProvider = time;
             options.TokenValidationParameters = new TokenValidationParameters

@@ -11,7 +11,9 @@ namespace Contoso.Orders.Api.Security;
 /// and again does not pay for the same RSA or ECDSA verification each time: on an authenticated request whose user is
 /// cached, the verification is most of the work. Keyed by the exact token, so that a token differing in any byte is
 /// verified afresh; kept no longer than the token's own <c>exp</c>, and dropped once its key is no longer published.
-/// Only the signature is remembered: lifetime, issuer, audience and type are checked on every request as before.
+/// The token is remembered as parsed then, so that a request presenting it again (through
+/// <see cref="RememberedTokenHandler"/>) skips reading it too; lifetime, issuer, audience and type are checked on every
+/// request as before.
 /// </summary>
 public sealed class VerifiedSignatures(SigningKeyRing keys, TimeProvider time)
 {
@@ -25,18 +27,32 @@ public sealed class VerifiedSignatures(SigningKeyRing keys, TimeProvider time)
     private int _count;
     private long _nextSweep;
 
+    /// <summary>
+    /// The token as it was parsed when its signature was verified, while it is unexpired and its key still published;
+    /// otherwise null. Shared between requests: <see cref="JsonWebToken"/> is only read once parsed.
+    /// </summary>
+    public JsonWebToken? Find(string token)
+    {
+        if (!_entries.TryGetValue(token, out var entry))
+        {
+            return null;
+        }
+
+        if (time.GetUtcNow().UtcDateTime < entry.Expires && ReferenceEquals(keys.Find(entry.Kid)?.VerificationKey, entry.Token.SigningKey))
+        {
+            return entry.Token;
+        }
+
+        Remove(token, entry);
+        return null;
+    }
+
     /// <summary>A <see cref="TokenValidationParameters.SignatureValidator"/>.</summary>
     public SecurityToken Validate(string token, TokenValidationParameters parameters)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        if (_entries.TryGetValue(token, out var entry))
+        if (Find(token) is { } verified)
         {
-            if (now < entry.Expires && ReferenceEquals(keys.Find(entry.Kid)?.VerificationKey, entry.Key))
-            {
-                return new JsonWebToken(token) { SigningKey = entry.Key };
-            }
-
-            Remove(token, entry);
+            return verified;
         }
 
         // The handler's own validation, signature included, with the same parameters but this delegate. It completes
@@ -50,9 +66,9 @@ public sealed class VerifiedSignatures(SigningKeyRing keys, TimeProvider time)
         }
 
         var validated = (JsonWebToken)result.SecurityToken;
-        if (validated.SigningKey is { KeyId: { } kid } key)
+        if (validated.SigningKey is { KeyId: { } kid })
         {
-            Add(token, new Entry(kid, key, validated.ValidTo));
+            Add(token, new Entry(kid, validated));
         }
 
         return validated;
@@ -100,12 +116,12 @@ public sealed class VerifiedSignatures(SigningKeyRing keys, TimeProvider time)
         }
     }
 
-    private sealed class Entry(string kid, SecurityKey key, DateTime expires)
+    private sealed class Entry(string kid, JsonWebToken token)
     {
         public string Kid { get; } = kid;
 
-        public SecurityKey Key { get; } = key;
+        public JsonWebToken Token { get; } = token;
 
-        public DateTime Expires { get; } = expires;
+        public DateTime Expires { get; } = token.ValidTo;
     }
 }
