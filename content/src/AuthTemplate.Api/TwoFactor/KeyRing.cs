@@ -46,9 +46,9 @@ public static class KeyRing
 
 /// <summary>
 /// The key ring's store: two statements over a connection of its own. Data Protection reads and writes keys
-/// synchronously, which the app's multiplexing connections refuse; the EF Core key store would need a second
-/// DbContext for it, and every <c>dotnet ef</c> command would then ask which context was meant. Used only when the key
-/// ring is loaded (at first use, then about once a day) or a key is added.
+/// synchronously, which multiplexing connections refuse (a connection string may turn multiplexing on); the EF Core
+/// key store would need a second DbContext for it, and every <c>dotnet ef</c> command would then ask which context
+/// was meant. Used only when the key ring is loaded (at first use, then about once a day) or a key is added.
 /// </summary>
 public sealed class PostgresKeyStore(IOptions<DatabaseSettings> settings) : IXmlRepository, IDisposable
 {

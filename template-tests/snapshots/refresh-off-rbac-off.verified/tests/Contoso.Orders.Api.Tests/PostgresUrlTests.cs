@@ -68,28 +68,37 @@ public sealed class DatabaseSettingsTests
     }
 
     [Fact]
-    public void A_connection_string_that_does_not_say_gets_multiplexing_automatic_preparation_and_no_reset_on_close()
+    public void A_connection_string_that_does_not_say_gets_automatic_preparation_and_no_reset_on_close_without_multiplexing()
     {
         var settings = new DatabaseSettings { ConnectionString = "Host=db;Database=app;Username=app;Password=secret" };
 
         var resolved = new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString());
 
-        Assert.True(resolved.Multiplexing);
+        Assert.False(resolved.Multiplexing);
         Assert.Equal(DatabaseSettings.DefaultMaxAutoPrepare, resolved.MaxAutoPrepare);
         Assert.True(resolved.NoResetOnClose);
     }
 
     [Theory]
-    [InlineData("Multiplexing=false;Max Auto Prepare=0;No Reset On Close=false")]
-    [InlineData("multiplexing=false;maxautoprepare=0;noresetonclose=false")]
+    [InlineData("Multiplexing=true;Max Auto Prepare=0;No Reset On Close=false")]
+    [InlineData("multiplexing=true;maxautoprepare=0;noresetonclose=false")]
     public void Multiplexing_preparation_and_reset_given_in_any_spelling_are_kept(string given)
     {
         var settings = new DatabaseSettings { ConnectionString = $"Host=db;Database=app;{given}" };
 
         var resolved = new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString());
 
-        Assert.False(resolved.Multiplexing);
+        Assert.True(resolved.Multiplexing);
         Assert.Equal(0, resolved.MaxAutoPrepare);
         Assert.False(resolved.NoResetOnClose);
+    }
+
+    [Fact]
+    public void Callers_that_run_synchronous_commands_get_no_multiplexing_even_when_the_connection_string_asks_for_it()
+    {
+        var settings = new DatabaseSettings { ConnectionString = "Host=db;Database=app;Multiplexing=true" };
+
+        Assert.True(new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString()).Multiplexing);
+        Assert.False(new NpgsqlConnectionStringBuilder(settings.ResolveConnectionString(synchronous: true)).Multiplexing);
     }
 }

@@ -24,9 +24,11 @@ public sealed class DatabaseSettings
     /// not say gets the app's defaults:
     /// <list type="bullet">
     /// <item>a 5 s connect timeout, so that requests get a 503 within seconds instead of hanging when the server does not answer;</item>
-    /// <item>multiplexing, so that the statements of many concurrent requests share a few connections, and the server
-    /// a few busy processes instead of one per request; except for callers that run synchronous commands, which
-    /// multiplexing refuses (<paramref name="synchronous"/>: EF Core's design-time tools, Data Protection's key store);</item>
+    /// <item>no multiplexing for callers that run synchronous commands, which multiplexing refuses
+    /// (<paramref name="synchronous"/>: EF Core's design-time tools, Data Protection's key store), even where the
+    /// connection string turns it on. It is off unless the connection string says otherwise: a multiplexing data
+    /// source opens connections one at a time, each command waiting its turn, so that while the server does not
+    /// answer the n-th concurrent request waits n connect timeouts for its 503 instead of one;</item>
     /// <item>automatic preparation of the few statements the app repeats (every request's user lookup among them),
     /// which spares the server parsing and planning them each time;</item>
     /// <item>no session reset when a connection goes back to the pool: the app keeps no session state on a connection,
@@ -57,10 +59,6 @@ public sealed class DatabaseSettings
         if (synchronous)
         {
             resolved.Multiplexing = false;
-        }
-        else if (!Says(nameof(resolved.Multiplexing)))
-        {
-            resolved.Multiplexing = true;
         }
 
         if (!Says(nameof(resolved.MaxAutoPrepare)))
